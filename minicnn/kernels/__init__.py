@@ -1,0 +1,85 @@
+"""Convolution and pooling kernels, in three twins with one signature each.
+
+Notation (used in every kernel module)::
+
+    N   batch size              H, W    input height, width      C   input channels
+    KH, KW  window (kernel) size   SH, SW  strides               F   filters (output channels)
+    OH, OW  output height, width   PT, PB, PL, PR  zero padding top, bottom, left, right
+
+Layout is NHWC everywhere, as in Keras' files. ``im2col`` turns an image batch
+``x: (N, H, W, C)`` into a matrix ``cols: (N*OH*OW, KH*KW*C)`` whose row
+``(n*OH + oh)*OW + ow`` holds the window under output pixel ``(n, oh, ow)``
+flattened in ``(ki, kj, c)`` order, so a convolution is one matrix product with
+the kernel reshaped from ``(KH, KW, C, F)`` to ``(KH*KW*C, F)``.
+
+The twins:
+
+- ``reference``: naive loops, the readable specification;
+- ``cpu``: numba ``@njit(parallel=True, cache=True)`` versions, same index math;
+- ``xp``: vectorised array-module code (slices and reshapes), what CuPy runs.
+
+The functions below choose a twin (``backend.set_kernels``) and call it.
+"""
+from .. import backend
+from .geometry import argmax_dtype, conv_geometry, normalize_padding
+
+__all__ = [
+    "conv_geometry", "argmax_dtype", "normalize_padding",
+    "im2col", "col2im",
+    "maxpool_forward", "maxpool_backward",
+    "avgpool_forward", "avgpool_backward",
+]
+
+
+def _twin(x):
+    """The kernel module to run on array ``x``, by ``backend.kernels()``."""
+    mode = backend.kernels()
+    if mode == "auto":
+        mode = "cpu" if backend.get_array_module(x).__name__ == "numpy" else "xp"
+    if mode == "cpu":
+        from . import cpu
+
+        return cpu
+    if mode == "xp":
+        from . import xp
+
+        return xp
+    from . import reference
+
+    return reference
+
+
+def im2col(x, KH, KW, SH, SW, padding):
+    """Windows of ``x`` as rows: ``x: (N, H, W, C)`` -> ``cols: (N*OH*OW, KH*KW*C)``."""
+    return _twin(x).im2col(x, KH, KW, SH, SW, padding)
+
+
+def col2im(cols, x_shape, KH, KW, SH, SW, padding):
+    """Adjoint of im2col: ``cols: (N*OH*OW, KH*KW*C)`` -> ``dx: x_shape (N, H, W, C)``.
+
+    Overlapping windows add up.
+    """
+    return _twin(cols).col2im(cols, x_shape, KH, KW, SH, SW, padding)
+
+
+def maxpool_forward(x, KH, KW, SH, SW, padding):
+    """Max over each window: ``x: (N, H, W, C)`` -> ``(y, argmax)``, both ``(N, OH, OW, C)``.
+
+    ``argmax`` holds the window position ``ki*KW + kj`` of the first maximum.
+    """
+    return _twin(x).maxpool_forward(x, KH, KW, SH, SW, padding)
+
+
+def maxpool_backward(dy, argmax, x_shape, KH, KW, SH, SW, padding):
+    """Route ``dy: (N, OH, OW, C)`` to each window's argmax: -> ``dx: x_shape``."""
+    return _twin(dy).maxpool_backward(dy, argmax, x_shape, KH, KW, SH, SW, padding)
+
+
+def avgpool_forward(x, KH, KW, SH, SW, padding):
+    """Mean over the in-bounds cells of each window: ``(N, H, W, C)`` -> ``(N, OH, OW, C)``."""
+    return _twin(x).avgpool_forward(x, KH, KW, SH, SW, padding)
+
+
+def avgpool_backward(dy, x_shape, KH, KW, SH, SW, padding):
+    """Spread ``dy: (N, OH, OW, C)`` evenly over each window's in-bounds cells."""
+    return _twin(dy).avgpool_backward(dy, x_shape, KH, KW, SH, SW, padding)

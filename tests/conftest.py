@@ -1,0 +1,44 @@
+"""Shared test set-up: hypothesis profiles and backend/kernel fixtures.
+
+Hypothesis profiles (choose with ``HYPOTHESIS_PROFILE``):
+
+- ``ci``: derandomized (the same examples every run), few examples, no deadline;
+- ``dev`` (default): random, a moderate number of examples;
+- ``thorough``: many examples, for a reader hunting a bug in their own layer.
+"""
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from minicnn import backend
+
+settings.register_profile(
+    "ci", derandomize=True, max_examples=25, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "dev", max_examples=40, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "thorough", max_examples=400, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_session():
+    """Every test starts with float32, automatic kernels and fresh layer names."""
+    backend.set_floatx("float32")
+    backend.set_kernels(os.environ.get("MINICNN_KERNELS", "auto"))
+    backend.clear_session()
+    backend.set_seed(1234)
+    yield
+    backend.set_floatx("float32")
+    backend.set_kernels(os.environ.get("MINICNN_KERNELS", "auto"))
+
+
+@pytest.fixture
+def float64():
+    """Run the test in float64 (gradient checks)."""
+    with backend.floatx_scope("float64"):
+        yield
