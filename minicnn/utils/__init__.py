@@ -1,0 +1,2 @@
+"""Helpers with Keras' names: ``to_categorical`` and ``get_file``."""
+from .np_utils import to_categorical
