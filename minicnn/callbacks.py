@@ -1,0 +1,156 @@
+"""Callbacks with Keras' hooks: ``History``, ``EarlyStopping``, ``TerminateOnNaN``,
+``LambdaCallback`` (``ModelCheckpoint`` lives with the .h5 code).
+
+``fit`` calls, in order: ``on_train_begin``, then per epoch ``on_epoch_begin``,
+per batch ``on_train_batch_begin`` / ``on_train_batch_end`` (``logs`` holds the
+batch's loss and metrics), ``on_epoch_end`` (``logs`` holds the epoch's
+averages and ``val_`` values), and ``on_train_end``. A callback stops training
+by setting ``self.model.stop_training = True``.
+"""
+import math
+
+import numpy
+
+
+class Callback:
+    """Base class: override the hooks you need; ``self.model`` and ``self.params`` are set."""
+
+    def __init__(self):
+        self.model = None
+        self.params = {}
+
+    def set_model(self, model):
+        self.model = model
+
+    def set_params(self, params):
+        self.params = params
+
+    def on_train_begin(self, logs=None): pass
+    def on_train_end(self, logs=None): pass
+    def on_epoch_begin(self, epoch, logs=None): pass
+    def on_epoch_end(self, epoch, logs=None): pass
+    def on_train_batch_begin(self, batch, logs=None): self.on_batch_begin(batch, logs)
+    def on_train_batch_end(self, batch, logs=None): self.on_batch_end(batch, logs)
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+    def on_test_begin(self, logs=None): pass
+    def on_test_end(self, logs=None): pass
+    def on_test_batch_begin(self, batch, logs=None): pass
+    def on_test_batch_end(self, batch, logs=None): pass
+    def on_predict_begin(self, logs=None): pass
+    def on_predict_end(self, logs=None): pass
+    def on_predict_batch_begin(self, batch, logs=None): pass
+    def on_predict_batch_end(self, batch, logs=None): pass
+
+
+class CallbackList:
+    """Calls a hook on every callback in order: ``callbacks.on_epoch_end(epoch, logs)``."""
+
+    def __init__(self, callbacks, model, params):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            cb.set_model(model)
+            cb.set_params(params)
+
+    def __getattr__(self, hook):
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+
+        def call(*args, **kwargs):
+            for cb in self.callbacks:
+                getattr(cb, hook)(*args, **kwargs)
+        return call
+
+
+class History(Callback):
+    """Records each epoch's logs: ``history.history['loss']`` is a list, one per epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+
+    Args:
+        monitor: a log key such as ``'val_loss'`` or ``'val_acc'``.
+        mode: ``'min'``, ``'max'`` or ``'auto'`` (max for accuracies, min otherwise).
+        baseline: stop if the value does not beat it within ``patience`` epochs.
+        restore_best_weights: put the best epoch's weights back when stopping.
+    """
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",
+                 baseline=None, restore_best_weights=False):
+        super().__init__()
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if mode == "auto":
+            mode = "max" if "acc" in monitor else "min"
+        self.monitor, self.patience, self.verbose = monitor, patience, verbose
+        self.sign = 1 if mode == "max" else -1
+        self.min_delta = abs(min_delta)
+        self.baseline, self.restore_best_weights = baseline, restore_best_weights
+        self.stopped_epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = self.baseline if self.baseline is not None else -self.sign * math.inf
+        self.best_weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            raise ValueError(f"EarlyStopping: monitor {self.monitor!r} is not in the logs "
+                             f"(available: {sorted(logs or {})})")
+        if self.sign * (value - self.best) > self.min_delta:
+            self.best, self.wait = value, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        self.wait += 1
+        if self.wait > self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.restore_best_weights and self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+
+
+class TerminateOnNaN(Callback):
+    """Stop training quietly when the loss becomes NaN or infinite (Keras' behaviour).
+
+    Without it, minicnn's ``fit`` raises an error naming the epoch and batch.
+    """
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not numpy.isfinite(loss):
+            print(f"Batch {batch}: Invalid loss, terminating training")
+            self.model.stop_training = True
+
+
+class LambdaCallback(Callback):
+    """A callback from functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_batch_begin=None,
+                 on_batch_end=None, on_train_begin=None, on_train_end=None, **kwargs):
+        super().__init__()
+        hooks = dict(on_epoch_begin=on_epoch_begin, on_epoch_end=on_epoch_end,
+                     on_batch_begin=on_batch_begin, on_batch_end=on_batch_end,
+                     on_train_begin=on_train_begin, on_train_end=on_train_end, **kwargs)
+        for hook, fn in hooks.items():
+            if fn is not None:
+                if not hasattr(Callback, hook):
+                    raise TypeError(f"LambdaCallback: unknown hook {hook!r}")
+                setattr(self, hook, fn)

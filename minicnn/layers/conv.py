@@ -1,0 +1,128 @@
+"""Conv2D: a 2D convolution as im2col plus one matrix product."""
+from .. import activations, kernels
+from ..backend import get_array_module
+from .base import Layer, normalize_tuple
+
+
+def check_channels_last(layer, data_format):
+    """minicnn is NHWC only; say so plainly for ``data_format='channels_first'``."""
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"{type(layer).__name__}: only data_format='channels_last' (NHWC) "
+                         f"is supported, got {data_format!r}")
+
+
+def output_geometry(layer, H, W, KH, KW, SH, SW, padding):
+    """``kernels.conv_geometry`` with the layer named in any error."""
+    try:
+        return kernels.conv_geometry(H, W, KH, KW, SH, SW, padding)
+    except ValueError as e:
+        raise ValueError(f"{type(layer).__name__} '{layer.name}': {e}") from None
+
+
+def spatial_output_shape(layer, input_shape, window, strides, padding, channels):
+    """``(None, OH, OW, channels)`` for a sliding window; unknown sizes stay ``None``."""
+    _, H, W, _ = input_shape
+    OH = OW = None
+    if H is not None and W is not None:
+        OH, OW, *_ = output_geometry(layer, H, W, *window, *strides, padding)
+    elif H is not None or W is not None:
+        known = H if H is not None else W
+        k, s = (window[0], strides[0]) if H is not None else (window[1], strides[1])
+        n, *_ = output_geometry(layer, known, known, k, k, s, s, padding)
+        OH, OW = (n, None) if H is not None else (None, n)
+    return (input_shape[0], OH, OW, channels)
+
+
+class Conv2D(Layer):
+    """2D convolution over NHWC images, with an optional fused activation.
+
+    ``y = activation(im2col(x) @ kernel.reshape(KH*KW*C, F) + bias)``
+
+    Args:
+        filters: number of output channels ``F``.
+        kernel_size: int or ``(KH, KW)``.
+        strides: int or ``(SH, SW)``.
+        padding: ``'valid'`` (no padding) or ``'same'`` (output ``ceil(H / SH)``;
+            TensorFlow's split, the extra pixel at the bottom/right).
+        activation: ``'relu'``, ``'sigmoid'``, ``'softmax'``, ``'tanh'``, ``'linear'`` or ``None``.
+        use_bias: add a bias per filter.
+        kernel_initializer, bias_initializer: names or initializers.
+
+    Weights: ``kernel (KH, KW, C, F)``, ``bias (F,)``, Keras' layout.
+
+    Input shape: ``(N, H, W, C)``. Output shape: ``(N, OH, OW, F)``.
+    """
+
+    input_ndim = 4
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        check_channels_last(self, data_format)
+        if normalize_tuple(dilation_rate, 2, "dilation_rate", self) != (1, 1):
+            raise ValueError(f"Conv2D '{self.name}': dilation_rate other than 1 is not supported, "
+                             f"got {dilation_rate!r}")
+        if not isinstance(filters, int) or isinstance(filters, bool) or filters < 1:
+            raise ValueError(f"Conv2D '{self.name}': filters must be a positive int, got {filters!r}")
+        self.filters = filters
+        self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size", self)
+        self.strides = normalize_tuple(strides, 2, "strides", self)
+        try:
+            self.padding = kernels.normalize_padding(padding)
+        except ValueError as e:
+            raise ValueError(f"Conv2D '{self.name}': {e}") from None
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        C = input_shape[-1]
+        if C is None:
+            raise ValueError(f"Conv2D '{self.name}': the channel axis of the input must be known")
+        self.add_weight("kernel", self.kernel_size + (C, self.filters), self.kernel_initializer)
+        if self.use_bias:
+            self.add_weight("bias", (self.filters,), self.bias_initializer)
+
+    def input_spec(self):
+        return (None, None, None, self.params["kernel"].shape[2])
+
+    def compute_output_shape(self, input_shape):
+        return spatial_output_shape(self, tuple(input_shape), self.kernel_size, self.strides,
+                                    self.padding, self.filters)
+
+    def forward(self, x, training=False):
+        """``x: (N, H, W, C)`` -> ``y: (N, OH, OW, F)``; keeps ``cols`` and ``y`` for backward."""
+        x = self._prepare(x)
+        N, H, W, _ = x.shape
+        (KH, KW), (SH, SW), F = self.kernel_size, self.strides, self.filters
+        OH, OW, *_ = output_geometry(self, H, W, KH, KW, SH, SW, self.padding)
+        cols = kernels.im2col(x, KH, KW, SH, SW, self.padding)  # (N*OH*OW, KH*KW*C)
+        z = cols @ self.params["kernel"].reshape(-1, F)           # (N*OH*OW, F)
+        if self.use_bias:
+            z += self.params["bias"]
+        y = self.activation.forward(z, inplace=True).reshape(N, OH, OW, F)
+        self._cache = (x.shape, cols, y)
+        return y
+
+    def backward(self, dy):
+        """``dy: (N, OH, OW, F)`` -> ``dx: (N, H, W, C)``; fills ``grads['kernel']``, ``grads['bias']``."""
+        y = self._cache[2]
+        dy = self._prepare_dy(dy, y.shape, y.dtype)
+        return self.backward_preactivation(self.activation.backward(dy, y))
+
+    def backward_preactivation(self, dz):
+        """Backward from the gradient w.r.t. the pre-activation ``z``: ``(N, OH, OW, F)``."""
+        x_shape, cols, _ = self._cache
+        (KH, KW), (SH, SW), F = self.kernel_size, self.strides, self.filters
+        xp = get_array_module(dz)
+        dz = dz.reshape(-1, F)                                    # (N*OH*OW, F)
+        kernel = self.params["kernel"].reshape(-1, F)             # (KH*KW*C, F)
+        if self._trains("kernel"):
+            xp.matmul(cols.T, dz, out=self.grads["kernel"].reshape(-1, F))   # dW = cols^T dz
+        if self.use_bias and self._trains("bias"):
+            dz.sum(axis=0, out=self.grads["bias"])                           # db = sum dz
+        dcols = dz @ kernel.T                                     # (N*OH*OW, KH*KW*C)
+        return kernels.col2im(dcols, x_shape, KH, KW, SH, SW, self.padding)

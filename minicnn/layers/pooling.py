@@ -1,0 +1,78 @@
+"""MaxPooling2D and AveragePooling2D over NHWC images."""
+from .. import kernels
+from .base import Layer, normalize_tuple
+from .conv import check_channels_last, output_geometry, spatial_output_shape
+
+
+class _Pooling2D(Layer):
+    """Shared arguments of the pooling layers: a window sliding over H and W."""
+
+    input_ndim = 4
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        check_channels_last(self, data_format)
+        self.pool_size = normalize_tuple(pool_size, 2, "pool_size", self)
+        self.strides = normalize_tuple(strides if strides is not None else self.pool_size,
+                                       2, "strides", self)
+        try:
+            self.padding = kernels.normalize_padding(padding)
+        except ValueError as e:
+            raise ValueError(f"{type(self).__name__} '{self.name}': {e}") from None
+
+    def compute_output_shape(self, input_shape):
+        return spatial_output_shape(self, tuple(input_shape), self.pool_size, self.strides,
+                                    self.padding, input_shape[-1])
+
+    def _window(self, x_shape):
+        """``(KH, KW, SH, SW, padding)`` after checking the window fits ``x_shape``."""
+        output_geometry(self, x_shape[1], x_shape[2], *self.pool_size, *self.strides, self.padding)
+        return (*self.pool_size, *self.strides, self.padding)
+
+
+class MaxPooling2D(_Pooling2D):
+    """Max over each ``pool_size`` window (2x2, stride 2 halves 26 -> 13; 15 -> 7 floors).
+
+    Backward sends each output's gradient to the input cell that held the
+    maximum (the ``argmax`` kept by forward); the other cells get zero.
+
+    Input shape: ``(N, H, W, C)``. Output shape: ``(N, OH, OW, C)``.
+    """
+
+    def forward(self, x, training=False):
+        """``x: (N, H, W, C)`` -> ``y: (N, OH, OW, C)``; keeps the argmax for backward."""
+        x = self._prepare(x)
+        y, argmax = kernels.maxpool_forward(x, *self._window(x.shape))
+        self._cache = (x.shape, argmax, y.shape)
+        return y
+
+    def backward(self, dy):
+        """``dy: (N, OH, OW, C)`` -> ``dx: (N, H, W, C)``."""
+        x_shape, argmax, y_shape = self._cache
+        dy = self._prepare_dy(dy, y_shape, self.dtype)
+        return kernels.maxpool_backward(dy, argmax, x_shape, *self._window(x_shape))
+
+
+class AveragePooling2D(_Pooling2D):
+    """Mean over each window (with ``'same'`` padding, over its in-bounds cells only).
+
+    Input shape: ``(N, H, W, C)``. Output shape: ``(N, OH, OW, C)``.
+    """
+
+    def forward(self, x, training=False):
+        """``x: (N, H, W, C)`` -> ``y: (N, OH, OW, C)``."""
+        x = self._prepare(x)
+        y = kernels.avgpool_forward(x, *self._window(x.shape))
+        self._cache = (x.shape, y.shape)
+        return y
+
+    def backward(self, dy):
+        """``dy: (N, OH, OW, C)`` -> ``dx: (N, H, W, C)``."""
+        x_shape, y_shape = self._cache
+        dy = self._prepare_dy(dy, y_shape, self.dtype)
+        return kernels.avgpool_backward(dy, x_shape, *self._window(x_shape))
+
+
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D

@@ -1,0 +1,237 @@
+"""``Model``: layers wired into a graph by the functional API, usable as a layer.
+
+Supported graphs: one input, and layers that each take exactly one input
+tensor and are used once. That covers chains (``Input -> Conv2D -> ... ->
+Dense``), models nested as layers (VGG16 inside a Sequential) and *taps*:
+``Model(inputs=model.input, outputs=[l.output for l in model.layers[:8]])``,
+whose ``predict`` returns one array per output. Layers that merge several
+tensors (``Concatenate``, ``Add``) do not exist in minicnn.
+
+Forward runs the nodes in topological order; backward runs them in reverse,
+adding up the gradients that reach a tensor from several consumers.
+"""
+from .. import backend
+from ..layers.base import Layer
+from ..layers.input_layer import InputLayer, SymbolicTensor
+from .training import TrainingMixin
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+class Model(TrainingMixin, Layer):
+    """A graph of layers from ``inputs`` to ``outputs`` (Keras' functional ``Model``).
+
+    Args:
+        inputs: the ``SymbolicTensor`` from ``layers.Input`` (or ``model.input``).
+        outputs: a symbolic tensor or a list of them; ``predict`` then returns an
+            array or a list of arrays.
+        name: model name (automatic ``model_1``... when ``None``).
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._input = None
+        self._outputs = []
+        self._nodes = []
+        self._layers = []
+        if inputs is not None or outputs is not None:
+            self._init_graph(inputs, outputs)
+
+    # ---------------------------------------------------------------- the graph
+    def _init_graph(self, inputs, outputs):
+        inputs = _as_list(inputs)
+        if len(inputs) != 1 or not isinstance(inputs[0], SymbolicTensor):
+            raise ValueError(f"Model '{self.name}': expected one input tensor from layers.Input "
+                             f"or model.input, got {inputs!r}")
+        self._single_output = not isinstance(outputs, (list, tuple))
+        outputs = _as_list(outputs)
+        if not outputs or not all(isinstance(o, SymbolicTensor) for o in outputs):
+            raise ValueError(f"Model '{self.name}': outputs must be symbolic tensors "
+                             "(layer outputs), got {outputs!r}")
+        source = inputs[0]
+        depth = {id(source): 0}
+        nodes = {}
+        for out in outputs:
+            chain, t = [], out
+            while t is not source and id(t) not in depth:
+                if t.parent is None:
+                    raise ValueError(f"Model '{self.name}': output {t!r} is not computed from "
+                                     f"the given input {source!r}")
+                chain.append(t)
+                t = t.parent
+            for node in reversed(chain):
+                depth[id(node)] = depth[id(node.parent)] + 1
+                nodes[id(node)] = node
+        ordered = sorted(nodes.values(), key=lambda n: depth[id(n)])
+        seen = {}
+        for node in ordered:
+            if id(node.layer) in seen or node.layer is source.layer:
+                raise ValueError(f"Model '{self.name}': layer '{node.layer.name}' is used twice; "
+                                 "shared layers are not supported")
+            seen[id(node.layer)] = node.layer
+        names = [source.layer.name] + [n.layer.name for n in ordered]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"Model '{self.name}': layer names must be unique, "
+                             f"{duplicates} appear more than once")
+        self._input, self._outputs, self._nodes = source, outputs, ordered
+        self._layers = [n.layer for n in ordered]
+        self._batch_input_shape = source.shape
+        self._built_input_shape = source.shape
+        self.dtype = self.dtype or backend.floatx()
+        self.built = True
+
+    @property
+    def layers(self):
+        """The model's layers in order; a functional model starts with its ``InputLayer``."""
+        return [self._input.layer] + self._layers if self._input is not None else []
+
+    @property
+    def input(self):
+        return self._input
+
+    @property
+    def output(self):
+        return self._outputs[0] if self._single_output else list(self._outputs)
+
+    @property
+    def inputs(self):
+        return [self._input]
+
+    @property
+    def outputs(self):
+        return list(self._outputs)
+
+    def get_layer(self, name=None, index=None):
+        """A layer by ``name`` or by position ``index`` in ``model.layers``."""
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Model '{self.name}': index {index} is out of range, "
+                                 f"the model has {len(self.layers)} layers")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"Model '{self.name}' has no layer named {name!r}; its layers are "
+                         f"{[l.name for l in self.layers]}")
+
+    def input_spec(self):
+        return self._built_input_shape
+
+    def compute_output_shape(self, input_shape):
+        shapes = {id(self._input): tuple(input_shape)}
+        for node in self._nodes:
+            shapes[id(node)] = node.layer.compute_output_shape(shapes[id(node.parent)])
+        result = [shapes[id(o)] for o in self._outputs]
+        return result[0] if self._single_output else result
+
+    # ------------------------------------------------------------ forward, back
+    def forward(self, x, training=False):
+        """``x: (N, ...)`` the input -> the output array (or a list, one per output)."""
+        self._require_graph()
+        x = self._prepare(x)
+        self._x_shape = x.shape
+        values = {id(self._input): x}
+        for node in self._nodes:
+            values[id(node)] = node.layer.forward(values[id(node.parent)], training=training)
+        result = [values[id(o)] for o in self._outputs]
+        return result[0] if self._single_output else result
+
+    def backward(self, dy):
+        """Gradient of the outputs -> gradient of the input (list ``dy`` for several outputs;
+        ``None`` entries for outputs that do not matter)."""
+        dys = [dy] if self._single_output else list(dy)
+        seeds = {}
+        for out, g in zip(self._outputs, dys):
+            if g is not None:
+                _accumulate(seeds, out, g)
+        return self._backprop(seeds)[id(self._input)]
+
+    def _backprop(self, seeds, keep=()):
+        """Run backward over the nodes from ``seeds`` ``{id(tensor): grad}``.
+
+        Returns the gradients that reached the input and the tensors in ``keep``.
+        """
+        grads = dict(seeds)
+        kept = {}
+        keep_ids = {id(t) for t in keep}
+        for node in reversed(self._nodes):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            if id(node) in keep_ids:
+                kept[id(node)] = g
+            _accumulate(grads, node.parent, node.layer.backward(g))
+        if id(self._input) not in grads:  # no seed reached the input: its gradient is zero
+            grads[id(self._input)] = backend.array_module().zeros(self._x_shape, self.dtype)
+        kept[id(self._input)] = grads[id(self._input)]
+        return kept
+
+    def _require_graph(self):
+        if self._input is None:
+            raise ValueError(f"Model '{self.name}' has no layers connected yet")
+
+    # ----------------------------------------------------------------- weights
+    @Layer.trainable.setter
+    def trainable(self, value):
+        """Freezing a model freezes every layer in it (as tf.keras does)."""
+        self._trainable = bool(value)
+        for layer in self.layers:
+            layer.trainable = value
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [w for layer in self.layers for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
+    @property
+    def weights(self):
+        """All weights, layer by layer (each layer in Keras' order)."""
+        return [w for layer in self.layers for w in layer.weights]
+
+    def _trainable_slots(self):
+        if not self.trainable:
+            return []
+        return [slot for layer in self.layers for slot in layer._trainable_slots()]
+
+    def count_params(self):
+        return int(sum(layer.count_params() for layer in self.layers if layer.built))
+
+    def get_weights(self):
+        """Every layer's weights in layer order, Keras' order within a layer (NumPy arrays)."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        """Set all weights from a list like ``get_weights()``'s; checked fully before any change."""
+        weights = list(weights)
+        counts = [len(layer.get_weights()) for layer in self.layers]
+        if sum(counts) != len(weights):
+            raise ValueError(f"Model '{self.name}' has {sum(counts)} weight arrays, "
+                             f"got a list of {len(weights)}")
+        start, plan = 0, []
+        for layer, n in zip(self.layers, counts):
+            chunk = weights[start:start + n]
+            for current, new in zip(layer.get_weights(), chunk):
+                if tuple(current.shape) != tuple(new.shape):
+                    raise ValueError(f"layer '{layer.name}': weight of shape "
+                                     f"{tuple(current.shape)} cannot take shape {tuple(new.shape)}")
+            plan.append((layer, chunk))
+            start += n
+        for layer, chunk in plan:
+            if chunk:
+                layer.set_weights(chunk)
+
+
+def _accumulate(grads, tensor, g):
+    """``grads[tensor] += g``, without writing into arrays that layers own."""
+    key = id(tensor)
+    grads[key] = g if key not in grads else grads[key] + g

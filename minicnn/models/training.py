@@ -1,0 +1,288 @@
+"""``compile``, ``fit``, ``evaluate``, ``predict`` and the ``*_on_batch`` steps.
+
+One training step (``_train_step``)::
+
+    y_pred = model.forward(x, training=True)           # every layer keeps its cache
+    loss, dy = loss.value_and_grad(y, y_pred)          # Keras' numerics
+    model.backward(dy)                                 # fills layer.grads (or the fused
+                                                       # softmax/sigmoid shortcut (p - y) / N)
+    optimizer.apply_gradients(model._trainable_slots())
+
+A NaN or infinite loss stops ``fit`` with an error naming the epoch and batch,
+before the bad update, so the weights stay those of the last good step;
+``callbacks.TerminateOnNaN`` asks for Keras' quiet stop instead.
+"""
+import math
+
+import numpy
+
+from .. import backend
+from .. import callbacks as callbacks_module
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from ..utils.progbar import Progbar
+from . import data as data_module
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The loss (or a gradient) became NaN or infinite during ``fit``."""
+
+
+class TrainingMixin:
+    """The Keras training API, mixed into ``Model``."""
+
+    _compiled = False
+    stop_training = False
+
+    # ----------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+        """Choose the optimizer, the loss and the metrics (names or objects).
+
+        Args:
+            optimizer: ``'rmsprop'``, ``'sgd'``, ``'adam'`` or an optimizer object.
+            loss: e.g. ``'categorical_crossentropy'``, ``'binary_crossentropy'``, ``'mse'``.
+            metrics: e.g. ``['acc']`` or ``['accuracy']`` (logs use the name given).
+        """
+        for key, value in kwargs.items():
+            if value is not None:
+                raise TypeError(f"compile: argument {key!r} is not supported by minicnn")
+        if loss is None:
+            raise ValueError("compile: a loss is required, e.g. loss='categorical_crossentropy'")
+        self._require_graph()
+        self.optimizer = optimizers_module.get(optimizer)
+        self.loss = loss
+        self.loss_function = losses_module.get(loss)
+        output_shape = self._outputs[0].shape
+        self.metrics = list(metrics or [])
+        self.metric_functions = [metrics_module.get(m, self.loss_function.name, output_shape)
+                                 for m in self.metrics]
+        self.metrics_names = ["loss"] + [m.name for m in self.metric_functions]
+        self._compiled = True
+
+    def _require_compiled(self, where):
+        if not self._compiled:
+            raise RuntimeError(f"{where}: the model must be compiled before training or "
+                               "testing; call model.compile(optimizer, loss, metrics) first")
+        if not self._single_output:
+            raise ValueError(f"{where}: training and evaluating need a single-output model")
+
+    # -------------------------------------------------------------- one batch
+    def _batch_logs(self, y, y_pred):
+        loss, dy = self.loss_function.value_and_grad(y, y_pred)
+        logs = {"loss": loss}
+        for metric in self.metric_functions:
+            logs[metric.name] = metric(y, y_pred)
+        return logs, dy
+
+    def _train_step(self, x, y):
+        """One update on ``(x, y)``; returns ``(logs, ok)``; ``ok`` False skips the update."""
+        y_pred = self.forward(x, training=True)
+        logs, dy = self._batch_logs(y, y_pred)
+        if not math.isfinite(logs["loss"]):
+            return logs, False
+        last = self._outputs[0]
+        activation = getattr(last.layer, "activation", None)
+        fused = self.loss_function.fused_activation
+        if fused is not None and activation is not None and activation.name == fused \
+                and hasattr(last.layer, "backward_preactivation"):
+            dz = self.loss_function.fused_grad(y, y_pred)   # (p - y) / N at the logits
+            self._backprop({id(last.parent): last.layer.backward_preactivation(dz)})
+        else:
+            self.backward(dy)
+        slots = self._trainable_slots()
+        xp = backend.get_array_module(y_pred)
+        if not all(bool(xp.isfinite(layer.grads[key].sum())) for layer, key in slots):
+            logs["loss"] = float("nan")
+            return logs, False
+        self.optimizer.apply_gradients(slots)
+        return logs, True
+
+    def _results(self, logs):
+        values = [logs[name] for name in self.metrics_names]
+        return values[0] if len(values) == 1 else values
+
+    def train_on_batch(self, x, y):
+        """One gradient step; returns the loss before the update (and metrics), as Keras."""
+        self._require_compiled("train_on_batch")
+        logs, ok = self._train_step(x, y)
+        if not ok:
+            raise NonFiniteLossError("train_on_batch: the loss or a gradient is not finite; "
+                                     "the weights were left unchanged")
+        return self._results(logs)
+
+    def test_on_batch(self, x, y):
+        """Loss (and metrics) on one batch, in inference mode."""
+        self._require_compiled("test_on_batch")
+        return self._results(self._batch_logs(y, self.forward(x, training=False))[0])
+
+    def predict_on_batch(self, x):
+        """The model's output for one batch, as NumPy."""
+        return _to_numpy(self.forward(x, training=False))
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, **kwargs):
+        """Train for ``epochs`` epochs on arrays ``x: (N, ...)``, ``y: (N, ...)`` or a generator.
+
+        Returns:
+            A ``History`` whose ``.history`` maps ``'loss'``, each metric name and
+            their ``'val_'`` versions to one value per epoch.
+        """
+        for key, value in kwargs.items():
+            if value is not None:
+                raise TypeError(f"fit: argument {key!r} is not supported by minicnn")
+        self._require_compiled("fit")
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
+        if validation_split and not data_module.is_generator(x):
+            if y is None or len(x) != len(y):
+                raise ValueError("fit: x and y must have the same number of samples")
+            split = int(len(x) * (1 - validation_split))  # Keras takes the last samples
+            x, y, validation_data = x[:split], y[:split], (x[split:], y[split:])
+        train = data_module.adapt(x, y, batch_size, steps_per_epoch, shuffle, "fit")
+        if isinstance(train, data_module.ArrayData):
+            self._check_arrays(train.x, train.y, "fit")
+        val = None
+        if validation_data is not None:
+            if data_module.is_generator(validation_data):
+                val = data_module.adapt(validation_data, None, None, validation_steps, False,
+                                        "fit (validation_data)")
+            else:
+                vx, vy = validation_data[0], validation_data[1]
+                val = data_module.adapt(vx, vy, batch_size, validation_steps, False,
+                                        "fit (validation_data)")
+                self._check_arrays(vx, vy, "fit (validation_data)")
+        history = callbacks_module.History()
+        cbs = callbacks_module.CallbackList(
+            [history] + list(callbacks or []), self,
+            {"epochs": epochs, "steps": train.steps, "samples": train.samples,
+             "verbose": verbose, "batch_size": batch_size})
+        quiet_nan = any(isinstance(c, callbacks_module.TerminateOnNaN) for c in callbacks or ())
+        if verbose and train.samples is not None and val is not None and val.samples:
+            print(f"Train on {train.samples} samples, validate on {val.samples} samples")
+        self.stop_training = False
+        cbs.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            if verbose:
+                print(f"Epoch {epoch + 1}/{epochs}")
+            cbs.on_epoch_begin(epoch)
+            bar = Progbar(train.samples or train.steps, verbose=verbose)
+            seen = 0
+            for step, (xb, yb) in enumerate(train.epoch()):
+                cbs.on_train_batch_begin(step, {"size": len(xb)})
+                logs, ok = self._train_step(xb, yb)
+                if not ok and not quiet_nan:
+                    raise NonFiniteLossError(
+                        f"fit: the loss became {logs['loss']} at epoch {epoch + 1}, batch "
+                        f"{step + 1}; the weights are those of the last good step. Lower the "
+                        "learning rate or check the data (callbacks=[TerminateOnNaN()] stops "
+                        "quietly, as Keras does)")
+                seen += len(xb) if train.samples is not None else 1
+                bar.update(seen, list(logs.items()), finalize=False)
+                cbs.on_train_batch_end(step, dict(logs, size=len(xb)))
+                if self.stop_training:
+                    break
+            epoch_logs = bar.averages()
+            if val is not None and not self.stop_training:
+                val_logs = self._evaluate_data(val)
+                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+            bar.update(seen, [(k, v) for k, v in epoch_logs.items() if k.startswith("val_")],
+                       finalize=True)
+            cbs.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end()
+        history.model, history.params = self, cbs.callbacks[0].params
+        return history
+
+    def _check_arrays(self, x, y, where):
+        """Shapes of a whole array data set, checked before the first update."""
+        self.check_input_shape(tuple(numpy.shape(x)) if not hasattr(x, "shape") else x.shape)
+        out = self._outputs[0].shape
+        if y is not None and all(s is not None for s in out[1:]):
+            probe = numpy.full((min(len(y), 1024),) + tuple(out[1:]), 0.5, dtype="float32")
+            try:
+                self.loss_function.prepare(y[:len(probe)], probe)
+            except ValueError as e:
+                raise ValueError(f"{where}: {e}") from None
+
+    # ---------------------------------------------------------------- evaluate
+    def _evaluate_data(self, data, verbose=0):
+        bar = Progbar(data.samples or data.steps, verbose=verbose)
+        seen = 0
+        for xb, yb in data.epoch():
+            logs, _ = self._batch_logs(yb, self.forward(xb, training=False))
+            seen += len(xb) if data.samples is not None else 1
+            bar.update(seen, [(k, v) for k, v in logs.items()], finalize=False)
+        bar.update(seen, finalize=True)
+        return bar.averages()
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, steps=None, callbacks=None):
+        """Loss and metrics in inference mode: a float, or ``[loss, metric, ...]``."""
+        self._require_compiled("evaluate")
+        data = data_module.adapt(x, y, batch_size, steps, False, "evaluate")
+        if isinstance(data, data_module.ArrayData):
+            self._check_arrays(data.x, data.y, "evaluate")
+        return self._results(self._evaluate_data(data, verbose))
+
+    # ----------------------------------------------------------------- predict
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
+        """Outputs for ``x: (N, ...)`` (or a generator), in batches, as NumPy arrays.
+
+        Returns:
+            ``(N, ...)`` array, or a list of arrays for a model with several outputs.
+        """
+        self._require_graph()
+        data = data_module.adapt(x, None, batch_size, steps, False, "predict", needs_y=False)
+        if isinstance(data, data_module.ArrayData):
+            self.check_input_shape(x.shape if hasattr(x, "shape") else numpy.shape(x))
+        bar = Progbar(data.samples or data.steps, verbose=verbose)
+        chunks, seen = [], 0
+        for xb, _ in data.epoch():
+            out = self.forward(xb, training=False)
+            chunks.append([_to_numpy(o) for o in (out if isinstance(out, list) else [out])])
+            seen += len(xb) if data.samples is not None else 1
+            bar.update(seen)
+        if not chunks:
+            raise ValueError("predict: no input samples")
+        outputs = [numpy.concatenate(parts) for parts in zip(*chunks)]
+        return outputs[0] if self._single_output else outputs
+
+    # ------------------------------------------------- the book's old spellings
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1,
+                      callbacks=None, validation_data=None, validation_steps=None,
+                      initial_epoch=0, **kwargs):
+        """Keras 2's name for ``fit`` on a generator."""
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                        verbose=verbose, callbacks=callbacks, validation_data=validation_data,
+                        validation_steps=validation_steps, initial_epoch=initial_epoch,
+                        **{k: v for k, v in kwargs.items() if k not in _GENERATOR_EXTRAS})
+
+    def evaluate_generator(self, generator, steps=None, verbose=0, **kwargs):
+        """Keras 2's name for ``evaluate`` on a generator."""
+        return self.evaluate(generator, steps=steps, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, verbose=0, **kwargs):
+        """Keras 2's name for ``predict`` on a generator."""
+        return self.predict(generator, steps=steps, verbose=verbose)
+
+    # ----------------------------------------------------------------- summary
+    def summary(self, line_length=None, positions=None, print_fn=None):
+        """Print Keras 2's table: Layer (type), Output Shape, Param #, and the totals."""
+        from .summary import print_summary
+
+        print_summary(self, line_length, positions, print_fn or print)
+
+
+# arguments of Keras 2's fit_generator about worker processes: accepted, not needed
+_GENERATOR_EXTRAS = ("max_queue_size", "workers", "use_multiprocessing", "shuffle",
+                     "class_weight")
+
+
+def _to_numpy(out):
+    if isinstance(out, list):
+        return [backend.to_numpy(o) for o in out]
+    return backend.to_numpy(out)
+
