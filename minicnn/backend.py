@@ -23,8 +23,10 @@ import numpy
 
 _FLOATX = "float32"
 _BACKEND = "numpy"
-_KERNELS = os.environ.get("MINICNN_KERNELS", "auto")
 _KERNEL_MODES = ("auto", "cpu", "xp", "reference")
+_KERNELS = os.environ.get("MINICNN_KERNELS", "auto")
+if _KERNELS not in _KERNEL_MODES:
+    raise ValueError(f"MINICNN_KERNELS must be one of {_KERNEL_MODES}, got {_KERNELS!r}")
 _RNG = numpy.random.default_rng()
 _NAME_COUNTS = {}
 

@@ -21,6 +21,8 @@ def conv_geometry(H, W, KH, KW, SH, SW, padding):
         ``(OH, OW, PT, PB, PL, PR)``, all ints.
     """
     padding = normalize_padding(padding)
+    if H < 1 or W < 1:
+        raise ValueError(f"input height and width must be positive, got ({H}, {W})")
     if KH < 1 or KW < 1:
         raise ValueError(f"window size must be positive, got ({KH}, {KW})")
     if SH < 1 or SW < 1:
