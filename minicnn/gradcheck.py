@@ -29,12 +29,27 @@ def rel_error(a, b):
     return float(numpy.max(numpy.abs(a - b) / numpy.maximum(1e-8, numpy.abs(a) + numpy.abs(b))))
 
 
+def norm_rel_error(a, b):
+    """``||a - b|| / (||a|| + ||b||)``: robust to tiny entries; below ~1e-7 means equal.
+
+    The elementwise ``rel_error`` blows up on entries near zero, where central
+    differences keep ~1e-10 of rounding noise; this whole-array form does not,
+    and a wrong backward still shows as an error near 1.
+    """
+    a, b = numpy.asarray(a, dtype="float64"), numpy.asarray(b, dtype="float64")
+    if a.shape != b.shape:
+        raise ValueError(f"norm_rel_error: shapes differ, {a.shape} vs {b.shape}")
+    denominator = numpy.linalg.norm(a) + numpy.linalg.norm(b)
+    return float(numpy.linalg.norm(a - b) / denominator) if denominator > 1e-12 else 0.0
+
+
 def numeric_grad(f, x, dy=None, eps=1e-6):
     """Central-difference gradient of ``sum(f(x) * dy)`` with respect to ``x``.
 
     Args:
-        f: function of no arguments or of ``x``; it must read ``x`` (which is
-            changed in place, one value at a time, and restored).
+        f: function called as ``f(x)``; it may also read ``x`` from elsewhere (a
+            layer's weight, say): ``x`` is changed in place, one value at a time,
+            and restored.
         x: float64 array, any shape.
         dy: upstream gradient of ``f``'s output shape (``None``: all ones).
         eps: the nudge.
@@ -84,26 +99,29 @@ def check_layer(layer, x, dy=None, training=False, eps=1e-6, seed=0):
             here: their mask would change between evaluations).
 
     Returns:
-        ``{'x': error, 'kernel': error, 'bias': error, ...}``.
+        ``{'x': error, 'kernel': error, 'bias': error, ...}``, each ``norm_rel_error``.
     """
     x = numpy.array(x, dtype="float64")
     y = layer.forward(x, training=training)
+    if numpy.dtype(layer.dtype) != numpy.float64:
+        raise ValueError(f"check_layer: layer '{layer.name}' computes in {layer.dtype}; build "
+                         "it in float64 (backend.set_floatx('float64') before creating it)")
     if dy is None:
         dy = numpy.random.default_rng(seed).standard_normal(y.shape)
     analytic = layer_gradients(layer, x, dy, training)
-    errors = {"x": rel_error(analytic["x"], numeric_grad(
-        lambda: layer.forward(x, training=training), x, dy, eps))}
+    errors = {"x": norm_rel_error(analytic["x"], numeric_grad(
+        lambda _: layer.forward(x, training=training), x, dy, eps))}
     for key in analytic:
         if key != "x":
-            numeric = numeric_grad(lambda: layer.forward(x, training=training),
+            numeric = numeric_grad(lambda _: layer.forward(x, training=training),
                                    layer.params[key], dy, eps)
-            errors[key] = rel_error(analytic[key], numeric)
+            errors[key] = norm_rel_error(analytic[key], numeric)
     return errors
 
 
 def check_loss(loss, y_true, y_pred, eps=1e-6):
-    """Relative error of ``loss.value_and_grad``'s gradient w.r.t. ``y_pred`` (float64)."""
+    """``norm_rel_error`` of ``loss.value_and_grad``'s gradient w.r.t. ``y_pred`` (float64)."""
     y_pred = numpy.array(y_pred, dtype="float64")
     _, analytic = loss.value_and_grad(y_true, y_pred)
-    numeric = numeric_grad(lambda: loss.value_and_grad(y_true, y_pred)[0], y_pred, None, eps)
-    return rel_error(analytic, numeric)
+    numeric = numeric_grad(lambda p: loss.value_and_grad(y_true, p)[0], y_pred, None, eps)
+    return norm_rel_error(analytic, numeric)

@@ -13,15 +13,17 @@ from hypothesis import HealthCheck, settings
 
 from minicnn import backend
 
+# float64 and the other session fixtures hold for every generated example alike
+SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 settings.register_profile(
     "ci", derandomize=True, max_examples=25, deadline=None, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    suppress_health_check=SUPPRESS)
 settings.register_profile(
     "dev", max_examples=40, deadline=None, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    suppress_health_check=SUPPRESS)
 settings.register_profile(
     "thorough", max_examples=400, deadline=None, print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    suppress_health_check=SUPPRESS)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
