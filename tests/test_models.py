@@ -205,3 +205,14 @@ def test_predict_in_batches_equals_one_forward():
     model = book_mnist_convnet()
     x = np.random.default_rng(0).random((70, 28, 28, 1)).astype("float32")
     np.testing.assert_allclose(model.predict(x, batch_size=32), model.forward(x), rtol=1e-6)
+
+
+def test_a_model_without_input_shape_builds_on_first_data(capsys):
+    model = models.Sequential([layers.Dense(4, activation="relu"), layers.Dense(1, activation="sigmoid")])
+    model.compile("rmsprop", "binary_crossentropy", ["acc"])       # compile before build, as Keras
+    x = np.random.default_rng(0).random((8, 5)).astype("float32")
+    history = model.fit(x, (x[:, 0] > 0.5).astype("float32"), epochs=1, verbose=0)
+    assert model.input_shape == (None, 5) and "acc" in history.history
+    assert model.metric_functions[0].fn.__name__ == "binary_accuracy"
+    model.summary()
+    assert "Total params: 29" in capsys.readouterr().out

@@ -1,4 +1,6 @@
 """``Sequential``: a plain stack of layers, each feeding the next."""
+import numpy
+
 from ..layers.base import Layer
 from ..layers.input_layer import InputLayer
 from .functional import Model
@@ -85,7 +87,10 @@ class Sequential(Model):
                 raise ValueError(f"Sequential '{self.name}' has no layers to build")
             self._build_graph(input_shape)
 
-    def forward(self, x, training=False):
+    def _build_from_data(self, x):
         if self._input is None and self._pending:
-            self._build_graph((None,) + tuple(x.shape[1:]))
+            self._build_graph((None,) + tuple(numpy.shape(x)[1:]))
+
+    def forward(self, x, training=False):
+        self._build_from_data(x)
         return super().forward(x, training=training)

@@ -49,16 +49,26 @@ class TrainingMixin:
                 raise TypeError(f"compile: argument {key!r} is not supported by minicnn")
         if loss is None:
             raise ValueError("compile: a loss is required, e.g. loss='categorical_crossentropy'")
-        self._require_graph()
         self.optimizer = optimizers_module.get(optimizer)
         self.loss = loss
         self.loss_function = losses_module.get(loss)
-        output_shape = self._outputs[0].shape
         self.metrics = list(metrics or [])
-        self.metric_functions = [metrics_module.get(m, self.loss_function.name, output_shape)
-                                 for m in self.metrics]
-        self.metrics_names = ["loss"] + [m.name for m in self.metric_functions]
+        self._metric_functions = None  # resolved once the output shape is known
+        self.metrics_names = ["loss"] + [getattr(m, "name", getattr(m, "__name__", m))
+                                         for m in self.metrics]
         self._compiled = True
+
+    @property
+    def metric_functions(self):
+        """The compiled metrics; ``'acc'`` resolved by the loss and the output shape."""
+        if self._metric_functions is None:
+            output_shape = self._outputs[0].shape if self._outputs else None
+            self._metric_functions = [metrics_module.get(m, self.loss_function.name, output_shape)
+                                      for m in self.metrics]
+        return self._metric_functions
+
+    def _build_from_data(self, x):
+        """A model whose input shape is still unknown builds itself from the first data."""
 
     def _require_compiled(self, where):
         if not self._compiled:
@@ -199,6 +209,7 @@ class TrainingMixin:
 
     def _check_arrays(self, x, y, where):
         """Shapes of a whole array data set, checked before the first update."""
+        self._build_from_data(x)
         self.check_input_shape(tuple(numpy.shape(x)) if not hasattr(x, "shape") else x.shape)
         out = self._outputs[0].shape
         if y is not None and all(s is not None for s in out[1:]):
@@ -234,9 +245,9 @@ class TrainingMixin:
         Returns:
             ``(N, ...)`` array, or a list of arrays for a model with several outputs.
         """
-        self._require_graph()
         data = data_module.adapt(x, None, batch_size, steps, False, "predict", needs_y=False)
         if isinstance(data, data_module.ArrayData):
+            self._build_from_data(data.x)
             self.check_input_shape(x.shape if hasattr(x, "shape") else numpy.shape(x))
         bar = Progbar(data.samples or data.steps, verbose=verbose)
         chunks, seen = [], 0

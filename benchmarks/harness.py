@@ -1,0 +1,82 @@
+"""Side-by-side timing: each engine in its own worker process, rounds interleaved.
+
+Why processes: PyTorch and minicnn each bring an OpenMP thread pool; in one process
+PyTorch's pool ends up serving numba's kernels too (its libgomp is loaded globally
+first), which slowed minicnn's MNIST forward pass from 5 ms to 80-100 ms. Separate
+processes keep each engine on its own runtime, and a fresh process also gives each
+engine its own peak memory (a process's peak only rises).
+
+Why interleaved rounds: round i of every engine runs before round i+1 of any, so
+machine drift (other jobs, thermal limits) hits all engines alike.
+
+A benchmark module passes ``setup`` and ``run`` functions (importable, module level):
+``setup(name, **options) -> engine`` builds one engine in the worker;
+``run(engine, mode, steps) -> (seconds, items)`` times ``steps`` steps of ``mode``.
+"""
+import multiprocessing
+import resource
+import statistics
+
+
+def _worker(conn, setup, name, options):
+    engine = setup(name, **options)
+    conn.send("ready")
+    while True:
+        message = conn.recv()
+        if message is None:
+            conn.send(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # MiB
+            return
+        module_run, mode, steps = message
+        conn.send(module_run(engine, mode, steps))
+
+
+class Engine:
+    """One engine living in a worker process."""
+
+    def __init__(self, name, setup, run, options=None, steps=None):
+        self.name, self.run_fn = name, run
+        self.steps = steps or {}
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker, args=(child, setup, name, options or {}),
+                                       daemon=True)
+        self.process.start()
+        if self.conn.recv() != "ready":
+            raise RuntimeError(f"engine {name} failed to start")
+        self.rates = {}
+
+    def time(self, mode, steps):
+        self.conn.send((self.run_fn, mode, steps))
+        seconds, items = self.conn.recv()
+        self.rates.setdefault(mode, []).append(items / seconds)
+
+    def close(self):
+        """Stop the worker; returns its peak resident memory in MiB."""
+        self.conn.send(None)
+        peak = self.conn.recv()
+        self.process.join(timeout=30)
+        return peak
+
+
+def interleave(engines, modes, rounds, warmup=1):
+    """Time every engine's ``modes`` for ``rounds`` rounds, interleaved; warm-up first."""
+    for engine in engines:
+        for mode in modes:
+            for _ in range(warmup):
+                engine.time(mode, max(1, engine.steps.get(mode, 1) // 4))
+            engine.rates[mode] = []
+    for _ in range(rounds):
+        for engine in engines:
+            for mode in modes:
+                engine.time(mode, engine.steps.get(mode, 1))
+
+
+def summary(rates):
+    """``'median (min-max)'`` of a list of rates."""
+    digits = 0 if statistics.median(rates) >= 100 else 1
+    return (f"{statistics.median(rates):,.{digits}f} "
+            f"({min(rates):,.{digits}f}-{max(rates):,.{digits}f})")
+
+
+def median(rates):
+    return statistics.median(rates)
