@@ -41,6 +41,7 @@ import numpy as np
 
 from minicnn import backend
 from minicnn.datasets.shapes import make_shapes_folder
+from minicnn.kernels import affine as affine_kernels
 from minicnn.preprocessing import affine, image
 
 BOOK = dict(rescale=1.0 / 255, rotation_range=40, width_shift_range=0.2,
@@ -59,7 +60,7 @@ def time_resampling(repeats):
         matrices.append(affine.transform_matrix(150, 150, p["theta"], p["tx"], p["ty"],
                                                 p["shear"], p["zx"], p["zy"]))
     out = {}
-    for name, twin in (("scipy", affine._resample_scipy), ("numba", affine._resample_numba)):
+    for name, twin in (("scipy", affine_kernels.resample_scipy), ("numba", affine_kernels.resample_numba)):
         twin(x, matrices[0], "nearest", 0.0)             # warm-up (compiles numba)
         times = []
         for matrix in matrices:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from minicnn import backend
+from minicnn.kernels import affine as affine_kernels
 from minicnn.preprocessing import affine, image
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "data", "image_fixtures.npz")
@@ -228,8 +229,8 @@ def test_numba_twin_matches_scipy(height, width, channels, theta, tx, ty, shear,
                                   fill, dtype, seed):
     x = np.random.default_rng(seed).normal(size=(height, width, channels)).astype(dtype)
     matrix = affine.transform_matrix(height, width, theta, tx, ty, shear, zx, zy)
-    fast = affine._resample_numba(x, matrix, fill, 0.5)
-    slow = affine._resample_scipy(x, matrix, fill, 0.5)
+    fast = affine_kernels.resample_numba(x, matrix, fill, 0.5)
+    slow = affine_kernels.resample_scipy(x, matrix, fill, 0.5)
     assert fast.dtype == slow.dtype == x.dtype
     np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-6)
 
