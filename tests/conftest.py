@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, settings
 
 from minicnn import backend
 
+from helpers import Server
+
 # float64 and the other session fixtures hold for every generated example alike
 SUPPRESS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
 settings.register_profile(
@@ -44,3 +46,22 @@ def float64():
     """Run the test in float64 (gradient checks)."""
     with backend.floatx_scope("float64"):
         yield
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A local HTTP server over ``tmp_path / 'www'``."""
+    root = tmp_path / "www"
+    root.mkdir()
+    srv = Server(root)
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A fresh ``$MINICNN_HOME``, online: tests never touch ~/.minicnn."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("MINICNN_HOME", str(path))
+    monkeypatch.delenv("MINICNN_OFFLINE", raising=False)
+    return path

@@ -1,4 +1,9 @@
-"""Shared test helpers: the book's models and where the test data lives."""
+"""Shared test helpers: the book's models, where the test data lives, a local HTTP server."""
+import functools
+import hashlib
+import http.server
+import socket
+import threading
 from pathlib import Path
 
 from minicnn import layers, models
@@ -19,3 +24,40 @@ def book_mnist_convnet(classifier=True):
         model.add(layers.Dense(64, activation="relu"))
         model.add(layers.Dense(10, activation="softmax"))
     return model
+
+
+class Server:
+    """Serves the files of ``root`` and records each requested path in ``requests``."""
+
+    def __init__(self, root):
+        self.root, self.requests = root, []
+        requests = self.requests
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self):
+                requests.append(self.path)
+                super().do_GET()
+
+            def log_message(self, *args):
+                pass
+
+        handler = functools.partial(Handler, directory=str(root))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def refused_url():
+    """A URL on a local port nobody listens on (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/file.bin"
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()

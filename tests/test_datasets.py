@@ -12,7 +12,7 @@ import pytest
 
 from minicnn.datasets import _idx, fashion_mnist, mnist
 from minicnn.utils.data_utils import DownloadError
-from test_get_file import home, refused_url, server, sha256  # noqa: F401 (fixtures)
+from helpers import refused_url, sha256
 
 SAMPLE_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
 SAMPLE_SHA256 = {

@@ -1,10 +1,7 @@
 """get_file against a real HTTP server on 127.0.0.1 (no outside network), in a tmp cache."""
-import functools
 import hashlib
-import http.server
 import os
 import socket
-import threading
 import time
 
 import pytest
@@ -12,63 +9,9 @@ import pytest
 from minicnn.utils import data_utils, get_file
 from minicnn.utils.data_utils import DownloadError
 
+from helpers import refused_url, sha256
+
 PAYLOAD = b"minicnn test payload\n" * 100
-
-
-class Server:
-    """Serves the files of ``root`` and records each requested path in ``requests``."""
-
-    def __init__(self, root):
-        self.root, self.requests = root, []
-        requests = self.requests
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def do_GET(self):
-                requests.append(self.path)
-                super().do_GET()
-
-            def log_message(self, *args):
-                pass
-
-        handler = functools.partial(Handler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-@pytest.fixture
-def server(tmp_path):
-    """A local HTTP server over ``tmp_path / 'www'``."""
-    root = tmp_path / "www"
-    root.mkdir()
-    srv = Server(root)
-    yield srv
-    srv.close()
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """A fresh ``$MINICNN_HOME``, online: tests never touch ~/.minicnn."""
-    path = tmp_path / "home"
-    monkeypatch.setenv("MINICNN_HOME", str(path))
-    monkeypatch.delenv("MINICNN_OFFLINE", raising=False)
-    return path
-
-
-def refused_url():
-    """A URL on a local port nobody listens on (connection refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/file.bin"
-
-
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
 
 
 def test_downloads_into_minicnn_home_and_then_uses_the_cache(server, home, monkeypatch):
