@@ -154,3 +154,6 @@ class LambdaCallback(Callback):
                 if not hasattr(Callback, hook):
                     raise TypeError(f"LambdaCallback: unknown hook {hook!r}")
                 setattr(self, hook, fn)
+
+
+from .io.checkpoint import ModelCheckpoint  # noqa: E402  (lives with the .h5 code)

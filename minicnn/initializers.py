@@ -126,6 +126,13 @@ def get(identifier):
 
 
 def serialize(initializer):
-    """Keras' ``{"class_name": ..., "config": ...}`` for an initializer."""
-    return {"class_name": type(initializer).__name__,
-            "config": initializer.get_config() if hasattr(initializer, "get_config") else {}}
+    """Keras' ``{"class_name": ..., "config": ...}`` for an initializer (a name or an instance).
+
+    ``serialize('he_normal')`` -> ``{"class_name": "HeNormal", "config": {"seed": None}}``.
+    """
+    if isinstance(initializer, str):
+        initializer = get(initializer)
+    if type(initializer) not in _CLASS_NAMES.values():
+        raise ValueError(f"cannot write initializer {initializer!r} in a Keras config: only "
+                         f"minicnn's own {sorted(_CLASS_NAMES)} have one")
+    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}

@@ -111,8 +111,8 @@ def test_dropout_training_backward_uses_the_forward_mask():
 def test_gradcheck_catches_a_wrong_backward(float64):
     """The checker itself must fail on a layer whose backward is wrong."""
     class WrongDense(layers.Dense):
-        def backward_preactivation(self, dz):
-            return 2 * super().backward_preactivation(dz)
+        def backward_preactivation(self, dz, need_dx=True):
+            return 2 * super().backward_preactivation(dz, need_dx)
 
     x = np.random.default_rng(0).standard_normal((2, 3))
     errors = gradcheck.check_layer(WrongDense(2), x)

@@ -17,6 +17,9 @@ from .. import backend
 from .. import initializers as initializers_module
 
 _COMMON_KWARGS = ("input_shape", "batch_input_shape", "input_dim", "batch_size", "dtype")
+# Keras options minicnn does not have, written as Keras writes their defaults
+NO_REGULARIZERS = dict.fromkeys(("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                 "kernel_constraint", "bias_constraint"))
 
 
 def to_snake_case(name):
@@ -126,9 +129,15 @@ class Layer:
     def trainable(self, value):
         self._trainable = bool(value)
 
+    _weight_grads_off = False  # set by model.gradients: only dx is wanted
+
     def _trains(self, key):
-        """Whether backward must compute the gradient of ``params[key]``."""
+        """Whether ``params[key]`` is trained (the optimizer updates it)."""
         return self._trainable and self._param_trainable[key]
+
+    def _wants_grad(self, key):
+        """Whether backward must compute the gradient of ``params[key]``."""
+        return self._trains(key) and not self._weight_grads_off
 
     def _trainable_slots(self):
         """``(layer, key)`` of each weight the optimizer updates."""
@@ -237,6 +246,11 @@ class Layer:
                 f"layer '{self.name}' is not connected: it has no input or output yet "
                 "(give the model an input shape, or call the layer on layers.Input(...))")
         return self._inbound_nodes[0]
+
+    def get_config(self):
+        """Keras' layer config (what ``model.save`` writes): subclasses add their arguments."""
+        return {"name": self.name, "trainable": self.trainable,
+                "dtype": self.dtype or backend.floatx()}
 
     def __repr__(self):
         return f"<{type(self).__name__} '{self.name}'>"

@@ -1,7 +1,7 @@
 """Conv2D: a 2D convolution as im2col plus one matrix product."""
-from .. import activations, kernels
+from .. import activations, initializers, kernels
 from ..backend import get_array_module
-from .base import Layer, normalize_tuple
+from .base import NO_REGULARIZERS, Layer, normalize_tuple
 
 
 def check_channels_last(layer, data_format):
@@ -89,6 +89,15 @@ class Conv2D(Layer):
     def input_spec(self):
         return (None, None, None, self.params["kernel"].shape[2])
 
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": list(self.kernel_size), "strides": list(self.strides),
+                "padding": self.padding, "data_format": "channels_last", "dilation_rate": [1, 1],
+                "activation": self.activation.name, "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                **NO_REGULARIZERS}
+
     def compute_output_shape(self, input_shape):
         return spatial_output_shape(self, tuple(input_shape), self.kernel_size, self.strides,
                                     self.padding, self.filters)
@@ -107,22 +116,27 @@ class Conv2D(Layer):
         self._cache = (x.shape, cols, y)
         return y
 
-    def backward(self, dy):
-        """``dy: (N, OH, OW, F)`` -> ``dx: (N, H, W, C)``; fills ``grads['kernel']``, ``grads['bias']``."""
+    def backward(self, dy, need_dx=True):
+        """``dy: (N, OH, OW, F)`` -> ``dx: (N, H, W, C)``; fills ``grads['kernel']``, ``grads['bias']``.
+
+        ``need_dx=False`` (the model's first layer, in training) skips ``dx``: returns ``None``.
+        """
         y = self._cache[2]
         dy = self._prepare_dy(dy, y.shape, y.dtype)
-        return self.backward_preactivation(self.activation.backward(dy, y))
+        return self.backward_preactivation(self.activation.backward(dy, y), need_dx)
 
-    def backward_preactivation(self, dz):
+    def backward_preactivation(self, dz, need_dx=True):
         """Backward from the gradient w.r.t. the pre-activation ``z``: ``(N, OH, OW, F)``."""
         x_shape, cols, _ = self._cache
         (KH, KW), (SH, SW), F = self.kernel_size, self.strides, self.filters
         xp = get_array_module(dz)
         dz = dz.reshape(-1, F)                                    # (N*OH*OW, F)
         kernel = self.params["kernel"].reshape(-1, F)             # (KH*KW*C, F)
-        if self._trains("kernel"):
+        if self._wants_grad("kernel"):
             xp.matmul(cols.T, dz, out=self.grads["kernel"].reshape(-1, F))   # dW = cols^T dz
-        if self.use_bias and self._trains("bias"):
+        if self.use_bias and self._wants_grad("bias"):
             dz.sum(axis=0, out=self.grads["bias"])                           # db = sum dz
+        if not need_dx:
+            return None
         dcols = dz @ kernel.T                                     # (N*OH*OW, KH*KW*C)
         return kernels.col2im(dcols, x_shape, KH, KW, SH, SW, self.padding)

@@ -1,9 +1,9 @@
 """Dense, Flatten, Dropout and Activation."""
 import math
 
-from .. import activations, backend
+from .. import activations, backend, initializers
 from ..backend import get_array_module
-from .base import Layer
+from .base import NO_REGULARIZERS, Layer
 
 
 class Dense(Layer):
@@ -44,6 +44,13 @@ class Dense(Layer):
     def input_spec(self):
         return (None,) * (len(self._built_input_shape) - 1) + (self.params["kernel"].shape[0],)
 
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": self.activation.name,
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                **NO_REGULARIZERS}
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
@@ -58,21 +65,27 @@ class Dense(Layer):
         self._cache = (x.shape, x2, y)
         return y.reshape(x.shape[:-1] + (self.units,))
 
-    def backward(self, dy):
-        """``dy: (N, ..., U)`` -> ``dx: (N, ..., D)``; fills ``grads['kernel']``, ``grads['bias']``."""
+    def backward(self, dy, need_dx=True):
+        """``dy: (N, ..., U)`` -> ``dx: (N, ..., D)``; fills ``grads['kernel']``, ``grads['bias']``.
+
+        ``need_dx=False`` (the model's first layer, in training) skips ``dx``: returns ``None``.
+        """
         x_shape, _, y = self._cache
         dy = self._prepare_dy(dy, x_shape[:-1] + (self.units,), y.dtype)
-        return self.backward_preactivation(self.activation.backward(dy.reshape(y.shape), y))
+        return self.backward_preactivation(self.activation.backward(dy.reshape(y.shape), y),
+                                           need_dx)
 
-    def backward_preactivation(self, dz):
+    def backward_preactivation(self, dz, need_dx=True):
         """Backward from the gradient w.r.t. the pre-activation ``z``: ``(M, U)``."""
         x_shape, x2, _ = self._cache
         xp = get_array_module(dz)
         dz = dz.reshape(-1, self.units)
-        if self._trains("kernel"):
+        if self._wants_grad("kernel"):
             xp.matmul(x2.T, dz, out=self.grads["kernel"])      # dW = x^T dz
-        if self.use_bias and self._trains("bias"):
+        if self.use_bias and self._wants_grad("bias"):
             dz.sum(axis=0, out=self.grads["bias"])             # db = sum dz
+        if not need_dx:
+            return None
         return (dz @ self.params["kernel"].T).reshape(x_shape)  # dx = dz W^T
 
 
@@ -85,6 +98,9 @@ class Flatten(Layer):
             raise ValueError(f"Flatten '{self.name}': only data_format='channels_last' is "
                              f"supported, got {data_format!r}")
 
+    def get_config(self):
+        return {**super().get_config(), "data_format": "channels_last"}
+
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
         size = None if any(s is None for s in rest) else math.prod(rest)
@@ -95,7 +111,7 @@ class Flatten(Layer):
         self._cache = x.shape
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, dy):
+    def backward(self, dy, need_dx=True):
         x_shape = self._cache
         dy = self._prepare_dy(dy, (x_shape[0], math.prod(x_shape[1:])), self.dtype)
         return dy.reshape(x_shape)
@@ -123,6 +139,11 @@ class Dropout(Layer):
         self.seed = seed
         self._rng = backend.rng(seed) if seed is not None else None
 
+    def get_config(self):
+        noise_shape = None if self.noise_shape is None else list(self.noise_shape)
+        return {**super().get_config(), "rate": self.rate, "noise_shape": noise_shape,
+                "seed": self.seed}
+
     def forward(self, x, training=False):
         x = self._prepare(x)
         if not training or self.rate == 0:
@@ -137,7 +158,7 @@ class Dropout(Layer):
         self._cache = mask
         return x * mask
 
-    def backward(self, dy):
+    def backward(self, dy, need_dx=True):
         mask = self._cache
         return dy if mask is None else dy * mask
 
@@ -152,17 +173,20 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
 
+    def get_config(self):
+        return {**super().get_config(), "activation": self.activation.name}
+
     def forward(self, x, training=False):
         x = self._prepare(x)
         y = self.activation.forward(x)
         self._cache = y
         return y
 
-    def backward(self, dy):
+    def backward(self, dy, need_dx=True):
         y = self._cache
         dy = self._prepare_dy(dy, y.shape, y.dtype)
         return self.activation.backward(dy, y)
 
-    def backward_preactivation(self, dz):
+    def backward_preactivation(self, dz, need_dx=True):
         """Backward from the gradient w.r.t. the activation's input: nothing to do."""
         return dz

@@ -69,13 +69,18 @@ class InputLayer(Layer):
     def input_spec(self):
         return self._built_input_shape
 
+    def get_config(self):
+        """tf.keras 2.x's InputLayer config, which Keras 2 and Keras 3 both read."""
+        return {"batch_input_shape": list(self._batch_input_shape), "dtype": self.dtype,
+                "sparse": False, "name": self.name}
+
     def _first_node(self):
         return (self.output_tensor, self.output_tensor)
 
     def forward(self, x, training=False):
         return self._prepare(x)
 
-    def backward(self, dy):
+    def backward(self, dy, need_dx=True):
         return dy
 
 

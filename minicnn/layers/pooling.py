@@ -25,6 +25,11 @@ class _Pooling2D(Layer):
         return spatial_output_shape(self, tuple(input_shape), self.pool_size, self.strides,
                                     self.padding, input_shape[-1])
 
+    def get_config(self):
+        return {**super().get_config(), "pool_size": list(self.pool_size),
+                "padding": self.padding, "strides": list(self.strides),
+                "data_format": "channels_last"}
+
     def _window(self, x_shape):
         """``(KH, KW, SH, SW, padding)`` after checking the window fits ``x_shape``."""
         output_geometry(self, x_shape[1], x_shape[2], *self.pool_size, *self.strides, self.padding)
@@ -47,7 +52,7 @@ class MaxPooling2D(_Pooling2D):
         self._cache = (x.shape, argmax, y.shape)
         return y
 
-    def backward(self, dy):
+    def backward(self, dy, need_dx=True):
         """``dy: (N, OH, OW, C)`` -> ``dx: (N, H, W, C)``."""
         x_shape, argmax, y_shape = self._cache
         dy = self._prepare_dy(dy, y_shape, self.dtype)
@@ -67,7 +72,7 @@ class AveragePooling2D(_Pooling2D):
         self._cache = (x.shape, y.shape)
         return y
 
-    def backward(self, dy):
+    def backward(self, dy, need_dx=True):
         """``dy: (N, OH, OW, C)`` -> ``dx: (N, H, W, C)``."""
         x_shape, y_shape = self._cache
         dy = self._prepare_dy(dy, y_shape, self.dtype)

@@ -3,4 +3,13 @@ from .functional import Model
 from .sequential import Sequential
 from .training import NonFiniteLossError
 
-__all__ = ["Model", "Sequential", "NonFiniteLossError"]
+
+def load_model(filepath, compile=True):
+    """A model from a Keras ``.h5`` file written by minicnn, Keras 2 or Keras 3
+    (``model.save('m.h5')``); see ``minicnn.io.load_model``."""
+    from ..io import load_model as _load_model
+
+    return _load_model(filepath, compile=compile)
+
+
+__all__ = ["Model", "Sequential", "NonFiniteLossError", "load_model"]

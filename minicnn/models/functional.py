@@ -13,6 +13,7 @@ adding up the gradients that reach a tensor from several consumers.
 from .. import backend
 from ..layers.base import Layer
 from ..layers.input_layer import InputLayer, SymbolicTensor
+from .gradients import GradientsMixin
 from .training import TrainingMixin
 
 
@@ -20,7 +21,7 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-class Model(TrainingMixin, Layer):
+class Model(GradientsMixin, TrainingMixin, Layer):
     """A graph of layers from ``inputs`` to ``outputs`` (Keras' functional ``Model``).
 
     Args:
@@ -130,16 +131,28 @@ class Model(TrainingMixin, Layer):
     # ------------------------------------------------------------ forward, back
     def forward(self, x, training=False):
         """``x: (N, ...)`` the input -> the output array (or a list, one per output)."""
+        return self._run(x, training)
+
+    def _run(self, x, training=False, record=None):
+        """Forward pass; ``record`` (a dict) also receives every layer's output, nested
+        models' layers included, keyed by ``id(layer)``."""
         self._require_graph()
         x = self._prepare(x)
         self._x_shape = x.shape
         values = {id(self._input): x}
         for node in self._nodes:
-            values[id(node)] = node.layer.forward(values[id(node.parent)], training=training)
+            inp = values[id(node.parent)]
+            if record is not None and isinstance(node.layer, Model):
+                out = node.layer._run(inp, training, record)
+            else:
+                out = node.layer.forward(inp, training=training)
+            values[id(node)] = out
+            if record is not None:
+                record[id(node.layer)] = out
         result = [values[id(o)] for o in self._outputs]
         return result[0] if self._single_output else result
 
-    def backward(self, dy):
+    def backward(self, dy, need_dx=True):
         """Gradient of the outputs -> gradient of the input (list ``dy`` for several outputs;
         ``None`` entries for outputs that do not matter)."""
         dys = [dy] if self._single_output else list(dy)
@@ -147,27 +160,43 @@ class Model(TrainingMixin, Layer):
         for out, g in zip(self._outputs, dys):
             if g is not None:
                 _accumulate(seeds, out, g)
-        return self._backprop(seeds)[id(self._input)]
+        return self._backprop(seeds, need_dx=need_dx)
 
-    def _backprop(self, seeds, keep=()):
+    def _backprop(self, seeds, stop_at=None, found=None, need_dx=True):
         """Run backward over the nodes from ``seeds`` ``{id(tensor): grad}``.
 
-        Returns the gradients that reached the input and the tensors in ``keep``.
+        Returns the gradient that reaches the model's input (``None`` if not
+        ``need_dx``: training skips the first layer's input gradient). With
+        ``stop_at`` (a layer, possibly inside a nested model), the gradient with
+        respect to that layer's output is put in ``found['grad']`` and backward
+        stops there: in reverse topological order it is complete when its node
+        comes up.
         """
         grads = dict(seeds)
-        kept = {}
-        keep_ids = {id(t) for t in keep}
         for node in reversed(self._nodes):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            if id(node) in keep_ids:
-                kept[id(node)] = g
-            _accumulate(grads, node.parent, node.layer.backward(g))
+            if stop_at is not None and node.layer is stop_at:
+                found["grad"] = g
+                return None
+            if stop_at is not None and isinstance(node.layer, Model) and node.layer.contains(stop_at):
+                dparent = node.layer._backprop({id(node.layer._outputs[0]): g}, stop_at, found)
+                if "grad" in found:
+                    return None
+            else:
+                dparent = node.layer.backward(g, need_dx=need_dx or node.parent is not self._input)
+            if dparent is not None:
+                _accumulate(grads, node.parent, dparent)
+        if not need_dx:
+            return None
         if id(self._input) not in grads:  # no seed reached the input: its gradient is zero
-            grads[id(self._input)] = backend.array_module().zeros(self._x_shape, self.dtype)
-        kept[id(self._input)] = grads[id(self._input)]
-        return kept
+            return backend.array_module().zeros(self._x_shape, self.dtype)
+        return grads[id(self._input)]
+
+    def contains(self, layer):
+        """Whether ``layer`` is one of this model's layers, nested models searched too."""
+        return any(l is layer or (isinstance(l, Model) and l.contains(layer)) for l in self._layers)
 
     def _require_graph(self):
         if self._input is None:
@@ -229,6 +258,38 @@ class Model(TrainingMixin, Layer):
         for layer, chunk in plan:
             if chunk:
                 layer.set_weights(chunk)
+
+    # ------------------------------------------------ Keras .h5 files (minicnn.io)
+    def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None):
+        """Save architecture, weights, compile settings and optimizer state as Keras 2's
+        ``.h5``, which ``keras.models.load_model`` reads in Keras 2 and Keras 3."""
+        from .. import io
+
+        if save_format not in (None, "h5"):
+            raise ValueError(f"save: minicnn writes save_format='h5' only, got {save_format!r}")
+        io.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True, save_format=None):
+        """Save the weights only, in Keras 2's ``.h5`` layout."""
+        from .. import io
+
+        if save_format not in (None, "h5"):
+            raise ValueError(f"save_weights: minicnn writes save_format='h5' only, "
+                             f"got {save_format!r}")
+        io.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False):
+        """Load weights from a Keras ``.h5`` (a whole model, weights only, or Keras 1 and
+        ImageNet weight files); everything is checked before any weight changes."""
+        from .. import io
+
+        io.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
+    def get_config(self):
+        """Keras' model config: what ``save`` writes as ``model_config``."""
+        from ..io import config
+
+        return config.model_to_config(self)["config"]
 
 
 def _accumulate(grads, tensor, g):

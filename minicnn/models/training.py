@@ -97,9 +97,11 @@ class TrainingMixin:
         if fused is not None and activation is not None and activation.name == fused \
                 and hasattr(last.layer, "backward_preactivation"):
             dz = self.loss_function.fused_grad(y, y_pred)   # (p - y) / N at the logits
-            self._backprop({id(last.parent): last.layer.backward_preactivation(dz)})
+            need = last.parent is not self._input
+            self._backprop({id(last.parent): last.layer.backward_preactivation(dz, need)},
+                           need_dx=False)
         else:
-            self.backward(dy)
+            self.backward(dy, need_dx=False)                # no gradient for the data
         slots = self._trainable_slots()
         xp = backend.get_array_module(y_pred)
         if not all(bool(xp.isfinite(layer.grads[key].sum())) for layer, key in slots):
