@@ -130,6 +130,15 @@ class Layer:
         self._trainable = bool(value)
 
     _weight_grads_off = False  # set by model.gradients: only dx is wanted
+    _keep_cache = True         # cleared by predict/evaluate: no backward will follow
+    _cache = None
+
+    def _cached(self):
+        """What forward kept for backward; an error if forward did not keep it."""
+        if self._cache is None:
+            raise RuntimeError(f"{type(self).__name__} '{self.name}': backward needs a forward "
+                               "pass first (predict and evaluate keep nothing for backward)")
+        return self._cache
 
     def _trains(self, key):
         """Whether ``params[key]`` is trained (the optimizer updates it)."""
@@ -138,6 +147,10 @@ class Layer:
     def _wants_grad(self, key):
         """Whether backward must compute the gradient of ``params[key]``."""
         return self._trains(key) and not self._weight_grads_off
+
+    def _has_weight_grads(self):
+        """Whether backward computes any weight gradient here."""
+        return any(self._wants_grad(k) for k in self.params)
 
     def _trainable_slots(self):
         """``(layer, key)`` of each weight the optimizer updates."""

@@ -33,6 +33,10 @@ def spatial_output_shape(layer, input_shape, window, strides, padding, channels)
     return (input_shape[0], OH, OW, channels)
 
 
+# im2col matrices larger than this are built a few samples at a time (bounded memory)
+WORKSPACE_BYTES = 128 * 2**20
+
+
 class Conv2D(Layer):
     """2D convolution over NHWC images, with an optional fused activation.
 
@@ -103,40 +107,79 @@ class Conv2D(Layer):
                                     self.padding, self.filters)
 
     def forward(self, x, training=False):
-        """``x: (N, H, W, C)`` -> ``y: (N, OH, OW, F)``; keeps ``cols`` and ``y`` for backward."""
+        """``x: (N, H, W, C)`` -> ``y: (N, OH, OW, F)``; keeps ``x``, ``y`` (and ``cols``) for backward.
+
+        The im2col matrix is kept for the weight gradient when training a layer whose
+        ``cols`` fit ``WORKSPACE_BYTES``; otherwise it is built a few samples at a time
+        (and rebuilt by backward), so memory stays bounded at any batch size.
+        """
         x = self._prepare(x)
         N, H, W, _ = x.shape
         (KH, KW), (SH, SW), F = self.kernel_size, self.strides, self.filters
         OH, OW, *_ = output_geometry(self, H, W, KH, KW, SH, SW, self.padding)
-        cols = kernels.im2col(x, KH, KW, SH, SW, self.padding)  # (N*OH*OW, KH*KW*C)
-        z = cols @ self.params["kernel"].reshape(-1, F)           # (N*OH*OW, F)
+        kernel = self.params["kernel"].reshape(-1, F)             # (KH*KW*C, F)
+        chunk = self._chunk(x.shape, OH, OW)
+        cols = None
+        if chunk >= N and training and self._keep_cache and self._wants_grad("kernel"):
+            cols = kernels.im2col(x, KH, KW, SH, SW, self.padding)  # (N*OH*OW, KH*KW*C)
+            z = cols @ kernel                                        # (N*OH*OW, F)
+        else:
+            xp = get_array_module(x)
+            z = xp.empty((N * OH * OW, F), dtype=x.dtype)
+            for n0 in range(0, N, chunk):                            # a few samples at a time
+                rows = slice(n0 * OH * OW, min(n0 + chunk, N) * OH * OW)
+                part = kernels.im2col(x[n0:n0 + chunk], KH, KW, SH, SW, self.padding)
+                xp.matmul(part, kernel, out=z[rows])
         if self.use_bias:
             z += self.params["bias"]
         y = self.activation.forward(z, inplace=True).reshape(N, OH, OW, F)
-        self._cache = (x.shape, cols, y)
+        self._cache = (x, cols, y) if self._keep_cache else None
         return y
+
+    def _chunk(self, x_shape, OH, OW):
+        """How many samples' im2col matrices fit in ``WORKSPACE_BYTES`` (at least 1)."""
+        KH, KW = self.kernel_size
+        per_sample = OH * OW * KH * KW * x_shape[3] * self.params["kernel"].itemsize
+        return max(1, WORKSPACE_BYTES // max(per_sample, 1))
 
     def backward(self, dy, need_dx=True):
         """``dy: (N, OH, OW, F)`` -> ``dx: (N, H, W, C)``; fills ``grads['kernel']``, ``grads['bias']``.
 
         ``need_dx=False`` (the model's first layer, in training) skips ``dx``: returns ``None``.
         """
-        y = self._cache[2]
+        y = self._cached()[2]
         dy = self._prepare_dy(dy, y.shape, y.dtype)
         return self.backward_preactivation(self.activation.backward(dy, y), need_dx)
 
     def backward_preactivation(self, dz, need_dx=True):
         """Backward from the gradient w.r.t. the pre-activation ``z``: ``(N, OH, OW, F)``."""
-        x_shape, cols, _ = self._cache
-        (KH, KW), (SH, SW), F = self.kernel_size, self.strides, self.filters
+        x, cols, y = self._cached()
+        N, OH, OW, F = y.shape
+        (KH, KW), (SH, SW) = self.kernel_size, self.strides
         xp = get_array_module(dz)
         dz = dz.reshape(-1, F)                                    # (N*OH*OW, F)
         kernel = self.params["kernel"].reshape(-1, F)             # (KH*KW*C, F)
+        chunk = N if cols is not None else self._chunk(x.shape, OH, OW)
         if self._wants_grad("kernel"):
-            xp.matmul(cols.T, dz, out=self.grads["kernel"].reshape(-1, F))   # dW = cols^T dz
+            dW = self.grads["kernel"].reshape(-1, F)
+            if cols is not None:
+                xp.matmul(cols.T, dz, out=dW)                     # dW = cols^T dz
+            else:
+                dW[...] = 0
+                for n0 in range(0, N, chunk):                     # the same, a chunk at a time
+                    rows = slice(n0 * OH * OW, min(n0 + chunk, N) * OH * OW)
+                    dW += kernels.im2col(x[n0:n0 + chunk], KH, KW, SH, SW, self.padding).T @ dz[rows]
         if self.use_bias and self._wants_grad("bias"):
-            dz.sum(axis=0, out=self.grads["bias"])                           # db = sum dz
+            dz.sum(axis=0, out=self.grads["bias"])                # db = sum dz
         if not need_dx:
             return None
-        dcols = dz @ kernel.T                                     # (N*OH*OW, KH*KW*C)
-        return kernels.col2im(dcols, x_shape, KH, KW, SH, SW, self.padding)
+        if chunk >= N:
+            dcols = dz @ kernel.T                                 # (N*OH*OW, KH*KW*C)
+            return kernels.col2im(dcols, x.shape, KH, KW, SH, SW, self.padding)
+        dx = xp.empty(x.shape, dtype=x.dtype)
+        for n0 in range(0, N, chunk):
+            n1 = min(n0 + chunk, N)
+            dcols = dz[n0 * OH * OW:n1 * OH * OW] @ kernel.T
+            dx[n0:n1] = kernels.col2im(dcols, (n1 - n0,) + x.shape[1:], KH, KW, SH, SW,
+                                       self.padding)
+        return dx

@@ -62,7 +62,7 @@ class Dense(Layer):
         if self.use_bias:
             z += self.params["bias"]
         y = self.activation.forward(z, inplace=True)
-        self._cache = (x.shape, x2, y)
+        self._cache = (x.shape, x2, y) if self._keep_cache else None
         return y.reshape(x.shape[:-1] + (self.units,))
 
     def backward(self, dy, need_dx=True):
@@ -70,14 +70,14 @@ class Dense(Layer):
 
         ``need_dx=False`` (the model's first layer, in training) skips ``dx``: returns ``None``.
         """
-        x_shape, _, y = self._cache
+        x_shape, _, y = self._cached()
         dy = self._prepare_dy(dy, x_shape[:-1] + (self.units,), y.dtype)
         return self.backward_preactivation(self.activation.backward(dy.reshape(y.shape), y),
                                            need_dx)
 
     def backward_preactivation(self, dz, need_dx=True):
         """Backward from the gradient w.r.t. the pre-activation ``z``: ``(M, U)``."""
-        x_shape, x2, _ = self._cache
+        x_shape, x2, _ = self._cached()
         xp = get_array_module(dz)
         dz = dz.reshape(-1, self.units)
         if self._wants_grad("kernel"):
@@ -179,11 +179,11 @@ class Activation(Layer):
     def forward(self, x, training=False):
         x = self._prepare(x)
         y = self.activation.forward(x)
-        self._cache = y
+        self._cache = y if self._keep_cache else None
         return y
 
     def backward(self, dy, need_dx=True):
-        y = self._cache
+        y = self._cached()
         dy = self._prepare_dy(dy, y.shape, y.dtype)
         return self.activation.backward(dy, y)
 

@@ -49,12 +49,12 @@ class MaxPooling2D(_Pooling2D):
         """``x: (N, H, W, C)`` -> ``y: (N, OH, OW, C)``; keeps the argmax for backward."""
         x = self._prepare(x)
         y, argmax = kernels.maxpool_forward(x, *self._window(x.shape))
-        self._cache = (x.shape, argmax, y.shape)
+        self._cache = (x.shape, argmax, y.shape) if self._keep_cache else None
         return y
 
     def backward(self, dy, need_dx=True):
         """``dy: (N, OH, OW, C)`` -> ``dx: (N, H, W, C)``."""
-        x_shape, argmax, y_shape = self._cache
+        x_shape, argmax, y_shape = self._cached()
         dy = self._prepare_dy(dy, y_shape, self.dtype)
         return kernels.maxpool_backward(dy, argmax, x_shape, *self._window(x_shape))
 
@@ -74,7 +74,7 @@ class AveragePooling2D(_Pooling2D):
 
     def backward(self, dy, need_dx=True):
         """``dy: (N, OH, OW, C)`` -> ``dx: (N, H, W, C)``."""
-        x_shape, y_shape = self._cache
+        x_shape, y_shape = self._cached()
         dy = self._prepare_dy(dy, y_shape, self.dtype)
         return kernels.avgpool_backward(dy, x_shape, *self._window(x_shape))
 

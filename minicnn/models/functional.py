@@ -10,6 +10,8 @@ tensors (``Concatenate``, ``Add``) do not exist in minicnn.
 Forward runs the nodes in topological order; backward runs them in reverse,
 adding up the gradients that reach a tensor from several consumers.
 """
+import contextlib
+
 from .. import backend
 from ..layers.base import Layer
 from ..layers.input_layer import InputLayer, SymbolicTensor
@@ -78,6 +80,9 @@ class Model(GradientsMixin, TrainingMixin, Layer):
             raise ValueError(f"Model '{self.name}': layer names must be unique, "
                              f"{duplicates} appear more than once")
         self._input, self._outputs, self._nodes = source, outputs, ordered
+        self._consumers = {}  # how many nodes read each tensor: forward frees it after the last
+        for node in ordered:
+            self._consumers[id(node.parent)] = self._consumers.get(id(node.parent), 0) + 1
         self._layers = [n.layer for n in ordered]
         self._batch_input_shape = source.shape
         self._built_input_shape = source.shape
@@ -140,6 +145,8 @@ class Model(GradientsMixin, TrainingMixin, Layer):
         x = self._prepare(x)
         self._x_shape = x.shape
         values = {id(self._input): x}
+        left = dict(self._consumers)
+        keep = {id(o) for o in self._outputs}
         for node in self._nodes:
             inp = values[id(node.parent)]
             if record is not None and isinstance(node.layer, Model):
@@ -149,6 +156,10 @@ class Model(GradientsMixin, TrainingMixin, Layer):
             values[id(node)] = out
             if record is not None:
                 record[id(node.layer)] = out
+            left[id(node.parent)] -= 1
+            if not left[id(node.parent)] and id(node.parent) not in keep:
+                del values[id(node.parent)]   # read by no later node: free it (predict memory)
+            del inp
         result = [values[id(o)] for o in self._outputs]
         return result[0] if self._single_output else result
 
@@ -172,11 +183,17 @@ class Model(GradientsMixin, TrainingMixin, Layer):
         stops there: in reverse topological order it is complete when its node
         comes up.
         """
+        wanted = {id(self._input): need_dx}  # does anything trainable lie behind a tensor?
+        for node in self._nodes:
+            wanted[id(node)] = wanted[id(node.parent)] or node.layer._has_weight_grads()
         grads = dict(seeds)
         for node in reversed(self._nodes):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
+            need_parent = wanted[id(node.parent)] or stop_at is not None
+            if not need_parent and not node.layer._has_weight_grads():
+                continue                      # frozen, and nothing to train behind it
             if stop_at is not None and node.layer is stop_at:
                 found["grad"] = g
                 return None
@@ -185,7 +202,7 @@ class Model(GradientsMixin, TrainingMixin, Layer):
                 if "grad" in found:
                     return None
             else:
-                dparent = node.layer.backward(g, need_dx=need_dx or node.parent is not self._input)
+                dparent = node.layer.backward(g, need_dx=need_parent)
             if dparent is not None:
                 _accumulate(grads, node.parent, dparent)
         if not need_dx:
@@ -193,6 +210,25 @@ class Model(GradientsMixin, TrainingMixin, Layer):
         if id(self._input) not in grads:  # no seed reached the input: its gradient is zero
             return backend.array_module().zeros(self._x_shape, self.dtype)
         return grads[id(self._input)]
+
+    def _has_weight_grads(self):
+        return any(layer._has_weight_grads() for layer in self.layers)
+
+    @contextlib.contextmanager
+    def _layer_flags(self, **flags):
+        """Set attributes on every layer (nested ones too) inside the block, e.g.
+        ``_keep_cache=False`` for predict, ``_weight_grads_off=True`` for gradients."""
+        layers = list(self._all_layers())
+        saved = [{k: getattr(layer, k) for k in flags} for layer in layers]
+        for layer in layers:
+            for k, v in flags.items():
+                setattr(layer, k, v)
+        try:
+            yield
+        finally:
+            for layer, old in zip(layers, saved):
+                for k, v in old.items():
+                    setattr(layer, k, v)
 
     def contains(self, layer):
         """Whether ``layer`` is one of this model's layers, nested models searched too."""

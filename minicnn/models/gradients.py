@@ -9,8 +9,6 @@ minicnn runs the layers' own backward passes instead::
 
 Frozen layers pass gradients through; no weight gradient is computed on the way.
 """
-import contextlib
-
 from .. import backend
 
 
@@ -37,7 +35,7 @@ class GradientsMixin:
         layer = self.find_layer(output_layer)
         stop_at = None if wrt == "input" else self.find_layer(wrt)
         record = {}
-        with self._weight_gradients_off():
+        with self._layer_flags(_weight_grads_off=True):
             self._run(x, training=False, record=record)
             out = record[id(layer)]
             g = output_grad(out) if callable(output_grad) else output_grad
@@ -83,16 +81,3 @@ class GradientsMixin:
             yield layer
             if hasattr(layer, "_all_layers"):
                 yield from layer._all_layers()
-
-    @contextlib.contextmanager
-    def _weight_gradients_off(self):
-        """No layer computes weight gradients inside (only ``dx`` is wanted)."""
-        layers = list(self._all_layers())
-        saved = [layer._weight_grads_off for layer in layers]
-        for layer in layers:
-            layer._weight_grads_off = True
-        try:
-            yield
-        finally:
-            for layer, value in zip(layers, saved):
-                layer._weight_grads_off = value

@@ -126,11 +126,16 @@ class TrainingMixin:
     def test_on_batch(self, x, y):
         """Loss (and metrics) on one batch, in inference mode."""
         self._require_compiled("test_on_batch")
-        return self._results(self._batch_logs(y, self.forward(x, training=False))[0])
+        return self._results(self._batch_logs(y, self._infer(x))[0])
 
     def predict_on_batch(self, x):
         """The model's output for one batch, as NumPy."""
-        return _to_numpy(self.forward(x, training=False))
+        return _to_numpy(self._infer(x))
+
+    def _infer(self, x):
+        """Forward in inference mode, keeping nothing for backward (bounded memory)."""
+        with self._layer_flags(_keep_cache=False):
+            return self.forward(x, training=False)
 
     # --------------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
@@ -226,7 +231,7 @@ class TrainingMixin:
         bar = Progbar(data.samples or data.steps, verbose=verbose)
         seen = 0
         for xb, yb in data.epoch():
-            logs, _ = self._batch_logs(yb, self.forward(xb, training=False))
+            logs, _ = self._batch_logs(yb, self._infer(xb))
             seen += len(xb) if data.samples is not None else 1
             bar.update(seen, [(k, v) for k, v in logs.items()], finalize=False)
         bar.update(seen, finalize=True)
@@ -254,7 +259,7 @@ class TrainingMixin:
         bar = Progbar(data.samples or data.steps, verbose=verbose)
         chunks, seen = [], 0
         for xb, _ in data.epoch():
-            out = self.forward(xb, training=False)
+            out = self._infer(xb)
             chunks.append([_to_numpy(o) for o in (out if isinstance(out, list) else [out])])
             seen += len(xb) if data.samples is not None else 1
             bar.update(seen)
