@@ -138,9 +138,10 @@ class Model(GradientsMixin, TrainingMixin, Layer):
         """``x: (N, ...)`` the input -> the output array (or a list, one per output)."""
         return self._run(x, training)
 
-    def _run(self, x, training=False, record=None):
+    def _run(self, x, training=False, record=None, until=None):
         """Forward pass; ``record`` (a dict) also receives every layer's output, nested
-        models' layers included, keyed by ``id(layer)``."""
+        models' layers included, keyed by ``id(layer)``. With ``until`` (a layer) it
+        stops once that layer has run (what a gradient from there needs) and returns None."""
         self._require_graph()
         x = self._prepare(x)
         self._x_shape = x.shape
@@ -150,12 +151,14 @@ class Model(GradientsMixin, TrainingMixin, Layer):
         for node in self._nodes:
             inp = values[id(node.parent)]
             if record is not None and isinstance(node.layer, Model):
-                out = node.layer._run(inp, training, record)
+                out = node.layer._run(inp, training, record, until)
             else:
                 out = node.layer.forward(inp, training=training)
             values[id(node)] = out
             if record is not None:
                 record[id(node.layer)] = out
+            if until is not None and (node.layer is until or id(until) in record):
+                return None
             left[id(node.parent)] -= 1
             if not left[id(node.parent)] and id(node.parent) not in keep:
                 del values[id(node.parent)]   # read by no later node: free it (predict memory)

@@ -36,7 +36,7 @@ class GradientsMixin:
         stop_at = None if wrt == "input" else self.find_layer(wrt)
         record = {}
         with self._layer_flags(_weight_grads_off=True):
-            self._run(x, training=False, record=record)
+            self._run(x, training=False, record=record, until=layer)  # no further than needed
             out = record[id(layer)]
             g = output_grad(out) if callable(output_grad) else output_grad
             xp = backend.get_array_module(out)

@@ -1,0 +1,112 @@
+"""The pattern each filter responds to, by gradient ascent in input space (listings 5-32 to 5-39).
+
+Start from grey noise, then repeat: the gradient of "mean of filter k's output"
+with respect to the image, divided by its root mean square (+1e-5), added to the
+image. In Keras this takes ``K.gradients`` and ``K.function``; here it is one call
+to ``model.gradients``, which runs the layers' own backward passes.
+"""
+import numpy as np
+
+from .. import backend
+from ._figures import new_figure, save_figure
+
+
+def deprocess_image(x):
+    """An image of any range as uint8 (listing 5-37): standardise, x0.1, +0.5, clip, x255.
+
+    Args:
+        x: ``(H, W, C)`` float array (not changed).
+
+    Returns:
+        ``(H, W, C)`` uint8.
+    """
+    x = np.array(backend.to_numpy(x), dtype="float64")
+    x -= x.mean()
+    x /= x.std() + 1e-5
+    x *= 0.1
+    x += 0.5
+    x = np.clip(x, 0, 1)
+    return np.clip(x * 255, 0, 255).astype("uint8")
+
+
+def _filter_count(model, layer):
+    shape = layer.output_shape
+    if len(shape) != 4:
+        raise ValueError(f"layer '{layer.name}' has output shape {shape}: filter patterns need "
+                         "a layer with spatial output (N, H, W, C), such as a Conv2D")
+    return shape[-1]
+
+
+def pattern_ascent(model, layer_name, filter_index, size=150, steps=40, step=1.0, seed=None):
+    """Gradient ascent on the input towards a large mean of one filter's output.
+
+    Args:
+        model: e.g. ``VGG16(include_top=False)``; its input must accept ``size x size``.
+        layer_name: e.g. ``'block3_conv1'``. filter_index: which channel of that layer.
+        size: image side in pixels. steps, step: the chapter's 40 steps of size 1.
+        seed: seed of the grey-noise start (``random * 20 + 128``).
+
+    Returns:
+        ``(image, losses)``: the ``(size, size, C)`` float image after the ascent and the
+        filter's mean activation before each step.
+    """
+    layer = model.find_layer(layer_name)
+    count = _filter_count(model, layer)
+    if not 0 <= filter_index < count:
+        raise ValueError(f"filter_index {filter_index} is out of range: layer '{layer.name}' "
+                         f"has {count} filters (0 to {count - 1})")
+    channels = model.input.shape[-1]
+    rng = np.random.default_rng(seed)
+    img = (rng.random((1, size, size, channels)) * 20 + 128).astype(backend.floatx())
+    losses = []
+
+    def mean_of_filter(out):                    # d mean(out[..., k]) / d out
+        losses.append(float(out[..., filter_index].mean()))
+        g = np.zeros_like(backend.to_numpy(out))
+        g[..., filter_index] = 1.0 / (out.size // out.shape[-1])
+        return g
+
+    for _ in range(steps):
+        grads = backend.to_numpy(model.gradients(img, layer, mean_of_filter))
+        grads /= np.sqrt(np.mean(np.square(grads))) + 1e-5   # RMS normalisation
+        img += grads * step
+    return img[0], losses
+
+
+def generate_pattern(model, layer_name, filter_index, size=150, steps=40, step=1.0, seed=None):
+    """The chapter's ``generate_pattern``: the ascent's image as uint8 ``(size, size, C)``."""
+    image, _ = pattern_ascent(model, layer_name, filter_index, size, steps, step, seed)
+    return deprocess_image(image)
+
+
+def filter_grid(model, layer_name, rows=8, size=64, margin=5, steps=40, step=1.0, seed=0):
+    """The first ``rows * rows`` filters' patterns in a grid with black margins (listing 5-39).
+
+    Returns:
+        ``(rows*size + (rows-1)*margin, same, C)`` uint8; tile ``(i, j)`` is filter
+        ``i * rows + j``.
+    """
+    layer = model.find_layer(layer_name)
+    n = min(rows * rows, _filter_count(model, layer))
+    channels = model.input.shape[-1]
+    side = rows * size + (rows - 1) * margin
+    grid = np.zeros((side, side, channels), dtype="uint8")
+    for k in range(n):
+        i, j = divmod(k, rows)
+        top, left = i * (size + margin), j * (size + margin)
+        grid[top:top + size, left:left + size] = generate_pattern(
+            model, layer, k, size, steps, step, seed)
+    return grid
+
+
+def save_image(image, path, title=None):
+    """Draw a uint8 image (a pattern or a grid) with matplotlib and save it; returns ``path``."""
+    image = np.asarray(image)
+    fig = new_figure(figsize=(max(image.shape[1] / 64, 2), max(image.shape[0] / 64, 2)))
+    ax = fig.add_subplot()
+    ax.imshow(image[..., 0] if image.shape[-1] == 1 else image,
+              cmap="gray" if image.shape[-1] == 1 else None)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return save_figure(fig, path)
