@@ -51,7 +51,7 @@ def batches(n=8):
     return x, y
 
 
-def setup(name, kernels="auto"):
+def setup(name, kernels="auto", array_backend="numpy"):
     """One engine in a worker process: ``'minicnn'`` or ``'torch'``."""
     x, y = batches()
     if name == "torch":
@@ -72,8 +72,9 @@ def setup(name, kernels="auto"):
         return dict(name=name, net=net, opt=opt, x=xs, y=ys, loss=nn.CrossEntropyLoss())
     from minicnn import backend
 
+    backend.set_backend(array_backend)
     backend.set_kernels(kernels)
-    return dict(name=name, model=book_model(), x=x, y=y)
+    return dict(name=name, model=book_model(), x=[backend.to_device(b) for b in x], y=y)
 
 
 def run(engine, mode, steps):
@@ -93,7 +94,7 @@ def run(engine, mode, steps):
                     opt.step()
                 else:
                     net(x[i % len(x)])
-    else:
+    else:  # each step returns host values (the loss, NumPy predictions): timings include the GPU
         model = engine["model"]
         for i in range(steps):
             if mode == "train":
@@ -127,10 +128,13 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--steps", type=int, default=30, help="batches per round")
+    parser.add_argument("--backend", default="numpy", choices=("numpy", "cupy"),
+                        help="minicnn's array backend (cupy: on the GPU)")
     args = parser.parse_args()
     rounds = args.rounds or (3 if args.quick else 7)
     steps = {"train": args.steps, "infer": args.steps}
-    engines = [harness.Engine("minicnn", setup, run, steps=steps),
+    engines = [harness.Engine("minicnn", setup, run, options={"array_backend": args.backend},
+                              steps=steps),
                harness.Engine("minicnn, reference kernels", setup, run,
                               options={"kernels": "reference"},
                               steps={"train": 1, "infer": 1})]

@@ -1,12 +1,13 @@
 """The one array-module seam of minicnn.
 
 Every layer, loss and optimizer asks *this* module which array library to use,
-so the same code runs on NumPy (CPU) and, later, CuPy (GPU):
+so the same code runs on NumPy (CPU) and CuPy (GPU):
 
 - ``get_array_module(x)`` returns the module that owns ``x`` (``numpy`` for NumPy
   arrays). Math follows the array, like DeZero's and Chainer's helper.
-- ``set_backend(name)`` only decides where *new* arrays are made (weights,
-  random masks); ``array_module()`` returns that module.
+- ``set_backend(name)`` (or ``MINICNN_BACKEND=cupy``) only decides where *new*
+  arrays are made (weights, random masks, each training batch);
+  ``array_module()`` returns that module. ``to_numpy``/``to_device`` move data.
 - ``floatx()`` / ``set_floatx()``: the default float type (``'float32'``;
   ``'float64'`` for gradient checks).
 - ``set_seed(seed)`` / ``rng()``: one seeded random generator for initializers
@@ -22,7 +23,9 @@ import os
 import numpy
 
 _FLOATX = "float32"
-_BACKEND = "numpy"
+_BACKEND = os.environ.get("MINICNN_BACKEND", "numpy")
+if _BACKEND not in ("numpy", "cupy"):
+    raise ValueError(f"MINICNN_BACKEND must be 'numpy' or 'cupy', got {_BACKEND!r}")
 _KERNEL_MODES = ("auto", "cpu", "xp", "reference")
 _KERNELS = os.environ.get("MINICNN_KERNELS", "auto")
 if _KERNELS not in _KERNEL_MODES:
@@ -40,43 +43,99 @@ def get_array_module(*arrays):
 
     Returns:
         ``numpy`` unless an argument is a CuPy array.
+
+    Raises:
+        ValueError: NumPy and CuPy arrays are mixed (no silent copy between host and GPU).
     """
-    for x in arrays:
-        module = type(x).__module__
-        if module.startswith("cupy"):
-            import cupy  # only here and in the kernels: lazily
-
-            return cupy
-    return numpy
-
-
-def array_module():
-    """The module where new arrays are made (set by ``set_backend``)."""
-    if _BACKEND == "cupy":
-        import cupy
+    modules = {type(x).__module__.split(".")[0] for x in arrays if hasattr(x, "shape")}
+    if "cupy" in modules:
+        if "numpy" in modules:
+            raise ValueError("NumPy and CuPy arrays are mixed in one call: move the NumPy ones "
+                             "to the GPU with minicnn.backend.to_device(x) (or use model.fit/"
+                             "predict, which move each batch)")
+        import cupy  # only here and in the kernels: lazily
 
         return cupy
     return numpy
 
 
+def _import_cupy():
+    """CuPy and a usable GPU, or an error that says which is missing."""
+    try:
+        import cupy
+    except ImportError as e:
+        raise RuntimeError(
+            "the 'cupy' backend needs CuPy, which is not installed: pip install "
+            "'minicnn[cuda12]' (cupy-cuda12x, CUDA 12) or 'minicnn[cuda13]' (cupy-cuda13x, "
+            f"CUDA 13) ({e})") from None
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:  # CUDA driver missing or broken
+        raise RuntimeError(f"the 'cupy' backend needs an NVIDIA GPU with a working CUDA driver: "
+                           f"CuPy could not reach one ({e})") from None
+    if count < 1:
+        raise RuntimeError("the 'cupy' backend needs an NVIDIA GPU: CuPy sees none")
+    return cupy
+
+
+def array_module():
+    """The module where new arrays are made (set by ``set_backend``)."""
+    if _BACKEND == "cupy":
+        return _import_cupy()
+    return numpy
+
+
 def backend():
-    """The name of the current backend: ``'numpy'``."""
+    """The name of the current backend: ``'numpy'`` or ``'cupy'``."""
     return _BACKEND
 
 
 def set_backend(name):
-    """Choose where new arrays are made: ``'numpy'`` (the only one for now)."""
+    """Choose where new arrays (weights, masks, batches) are made: ``'numpy'`` or ``'cupy'``.
+
+    ``'cupy'`` checks at once that CuPy and a GPU are there. Existing models keep
+    their arrays where they are: build (or load) the model after switching.
+    """
     global _BACKEND
-    if name != "numpy":
-        raise ValueError(f"set_backend: unknown backend {name!r}; expected 'numpy'")
+    if name not in ("numpy", "cupy"):
+        raise ValueError(f"set_backend: unknown backend {name!r}; expected 'numpy' or 'cupy'")
+    if name == "cupy":
+        _import_cupy()
     _BACKEND = name
+
+
+def available_backends():
+    """The backends that work here: ``['numpy']``, plus ``'cupy'`` with CuPy and a GPU."""
+    try:
+        _import_cupy()
+    except RuntimeError:
+        return ["numpy"]
+    return ["numpy", "cupy"]
 
 
 def to_numpy(x):
     """A NumPy copy (or view) of ``x`` for printing, saving and plotting."""
-    if hasattr(x, "get") and get_array_module(x) is not numpy:
+    if hasattr(x, "get") and type(x).__module__.startswith("cupy"):
         return x.get()
     return numpy.asarray(x)
+
+
+def to_device(x, dtype=None):
+    """``x`` as an array of the current backend (a host-to-GPU copy on ``'cupy'``)."""
+    return array_module().asarray(x, dtype=dtype)
+
+
+def random_uniform(shape, generator=None, xp=None):
+    """Uniform float32 numbers in ``[0, 1)`` of ``shape``, made by ``xp`` (default: the backend).
+
+    ``generator`` is a NumPy ``Generator`` (``rng()`` by default); on CuPy it seeds
+    a GPU generator, so masks are drawn on the device and still follow ``set_seed``.
+    """
+    generator = generator or _RNG
+    xp = xp or array_module()
+    if xp is numpy:
+        return generator.random(shape, dtype=numpy.float32)
+    return xp.random.default_rng(int(generator.integers(2**62))).random(shape, dtype=xp.float32)
 
 
 # ------------------------------------------------------------------ float types

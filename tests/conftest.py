@@ -33,6 +33,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 def _fresh_session():
     """Every test starts with float32, automatic kernels and fresh layer names."""
     backend.set_floatx("float32")
+    backend.set_backend("numpy")   # GPU runs come from the each_backend fixture
     backend.set_kernels(os.environ.get("MINICNN_KERNELS", "auto"))
     backend.clear_session()
     backend.set_seed(1234)
@@ -65,3 +66,20 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("MINICNN_HOME", str(path))
     monkeypatch.delenv("MINICNN_OFFLINE", raising=False)
     return path
+
+
+BACKENDS = ["numpy", "numpy-xp", "cupy"]
+
+
+@pytest.fixture(params=BACKENDS)
+def each_backend(request):
+    """Run a test on every array backend: NumPy with the numba kernels, NumPy through the
+    vectorised ``xp`` kernels (the code CuPy runs), and CuPy where a GPU is present."""
+    name = request.param
+    if name == "cupy" and "cupy" not in backend.available_backends():
+        pytest.skip("CuPy with a GPU is not available here")
+    backend.set_backend("cupy" if name == "cupy" else "numpy")
+    backend.set_kernels("xp" if name == "numpy-xp" else "auto")
+    yield name
+    backend.set_backend("numpy")
+    backend.set_kernels(os.environ.get("MINICNN_KERNELS", "auto"))

@@ -107,7 +107,8 @@ def read(f, model, path):
 def restore(optimizer, state):
     iterations, plan = state
     for param, name, value in plan:
-        optimizer.state_for(param)[name][...] = value
+        slot = optimizer.state_for(param)[name]
+        slot[...] = backend.get_array_module(slot).asarray(value)  # onto the GPU on CuPy
     optimizer.iterations = iterations
 
 

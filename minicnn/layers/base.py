@@ -220,6 +220,16 @@ class Layer:
         """Build on first use, check the shape, cast to the layer's dtype."""
         if not hasattr(x, "shape"):
             x = backend.array_module().asarray(x)
+        if self.params:  # data and weights must live on the same device: no silent copies
+            try:
+                backend.get_array_module(x, next(iter(self.params.values())))
+            except ValueError:
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': the input is a "
+                    f"{type(x).__module__}.{type(x).__name__} but the weights are "
+                    f"{type(next(iter(self.params.values()))).__module__} arrays; move the "
+                    "input with minicnn.backend.to_device(x), or use model.predict/fit, "
+                    "which move each batch") from None
         if not self.built:
             self.check_input_shape(x.shape)
             self.build((None,) + tuple(x.shape[1:]))

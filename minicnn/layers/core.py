@@ -151,10 +151,9 @@ class Dropout(Layer):
             return x
         shape = x.shape if self.noise_shape is None else tuple(
             d if n is None else n for n, d in zip(self.noise_shape, x.shape))
-        rng = self._rng or backend.rng()
-        keep = rng.random(shape, dtype="float32") >= self.rate
         xp = get_array_module(x)
-        mask = xp.asarray(keep, dtype=x.dtype) * (1 / (1 - self.rate))
+        keep = backend.random_uniform(shape, self._rng or backend.rng(), xp) >= self.rate
+        mask = keep.astype(x.dtype) * (1 / (1 - self.rate))    # drawn where x lives
         self._cache = mask
         return x * mask
 

@@ -35,6 +35,7 @@ class GradientsMixin:
         layer = self.find_layer(output_layer)
         stop_at = None if wrt == "input" else self.find_layer(wrt)
         record = {}
+        x = self._on_device(x)
         with self._layer_flags(_weight_grads_off=True):
             self._run(x, training=False, record=record, until=layer)  # no further than needed
             out = record[id(layer)]

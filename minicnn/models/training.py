@@ -87,7 +87,7 @@ class TrainingMixin:
 
     def _train_step(self, x, y):
         """One update on ``(x, y)``; returns ``(logs, ok)``; ``ok`` False skips the update."""
-        y_pred = self.forward(x, training=True)
+        y_pred = self.forward(self._on_device(x), training=True)
         logs, dy = self._batch_logs(y, y_pred)
         if not math.isfinite(logs["loss"]):
             return logs, False
@@ -103,9 +103,8 @@ class TrainingMixin:
         else:
             self.backward(dy, need_dx=False)                # no gradient for the data
         slots = self._trainable_slots()
-        xp = backend.get_array_module(y_pred)
-        if not all(bool(xp.isfinite(layer.grads[key].sum())) for layer, key in slots):
-            logs["loss"] = float("nan")
+        if slots and not math.isfinite(float(sum(layer.grads[key].sum() for layer, key in slots))):
+            logs["loss"] = float("nan")                    # one scalar leaves the device
             return logs, False
         self.optimizer.apply_gradients(slots)
         return logs, True
@@ -135,7 +134,15 @@ class TrainingMixin:
     def _infer(self, x):
         """Forward in inference mode, keeping nothing for backward (bounded memory)."""
         with self._layer_flags(_keep_cache=False):
-            return self.forward(x, training=False)
+            return self.forward(self._on_device(x), training=False)
+
+    def _on_device(self, x):
+        """A batch moved (once) to where the model's weights live: the GPU on CuPy."""
+        for layer in self._all_layers():
+            if layer.params:
+                xp = backend.get_array_module(next(iter(layer.params.values())))
+                return x if backend.get_array_module(x) is xp else xp.asarray(x)
+        return x
 
     # --------------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,

@@ -8,12 +8,12 @@ pooch does the transfer: it streams into a temporary file beside the target, che
 only then moves the file into place, so a failed or corrupt download never leaves a partial
 file. A hand-written urllib loop would have to redo exactly that.
 """
+import hashlib
 import importlib.util
 import os
 import sys
 from urllib.parse import urlparse
 
-import pooch
 
 TIMEOUT = 30  # seconds to connect, and at most between two received chunks
 _ALGORITHMS = {32: "md5", 64: "sha256"}  # hex digest length -> hash algorithm
@@ -119,11 +119,17 @@ def _known_hash(file_hash, hash_algorithm):
 
 def _hash_ok(path, known_hash):
     algorithm, digest = known_hash.split(":")
-    return pooch.file_hash(path, alg=algorithm) == digest
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest() == digest
 
 
 def _download(origin, path, known_hash):
     """Stream ``origin`` to ``path`` through pooch, quietly unless stdout is a terminal."""
+    import pooch  # only when downloading: minicnn imports without it (e.g. on a GPU box)
+
     progressbar = sys.stdout.isatty() and importlib.util.find_spec("tqdm") is not None
     print(f"Downloading data from {origin}", flush=True)
     downloader = pooch.HTTPDownloader(timeout=TIMEOUT, progressbar=progressbar)

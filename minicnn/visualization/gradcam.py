@@ -39,7 +39,7 @@ def grad_cam(model, x, class_index, layer_name):
                          f"classes (0 to {classes - 1})")
     output_layer = model.outputs[0].layer
     record = {}
-    model._run(x, training=False, record=record, until=layer)   # the layer's output
+    model._run(model._on_device(x), training=False, record=record, until=layer)
     activation = backend.to_numpy(record[id(layer)])[0]         # (h, w, channels)
 
     def class_score(predictions):                               # d score / d predictions
