@@ -73,10 +73,13 @@ def colour_features(pixels):
     return np.concatenate(hists + [x.mean(axis=(0, 1)) / 255, [x.mean() / 255, x.std() / 255]])
 
 
-def test_colour_and_brightness_do_not_separate_the_classes():
+@pytest.mark.parametrize("size", [64, 150])
+def test_colour_and_brightness_do_not_separate_the_classes(size):
     """A ridge classifier and a nearest-centroid classifier on colour histograms and
-    mean intensity stay near chance (< 70%) on held-out images."""
-    size, n = 64, 240
+    mean intensity stay near chance (< 70%) on held-out images, at a small size (where
+    edge pixels weigh most) and at the chapter's 150x150. Measured with version 2 of the
+    drawing: 61%, 62%, 52% at 64 px; 56%, 51%, 54% at 150 px."""
+    n = 240
     features, labels = [], []
     for label in (0, 1):
         for k in range(n):

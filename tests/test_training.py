@@ -186,3 +186,11 @@ def test_training_learns_a_simple_rule():
     model.compile(optimizers.RMSprop(1e-2), "binary_crossentropy", ["acc"])
     history = model.fit(x, y, epochs=5, batch_size=32, verbose=0)
     assert history.history["acc"][-1] > 0.95
+
+
+def test_unsupported_fit_arguments_are_refused_not_dropped():
+    model = compiled_book_model()
+    x, y = small_data()
+    with pytest.raises(TypeError, match="class_weight"):
+        model.fit_generator(iter([(x, y)]), steps_per_epoch=1, class_weight={0: 2.0}, verbose=0)
+    model.fit_generator(iter([(x, y)]), steps_per_epoch=1, workers=4, shuffle=True, verbose=0)

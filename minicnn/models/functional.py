@@ -14,7 +14,7 @@ import contextlib
 
 from .. import backend
 from ..layers.base import Layer
-from ..layers.input_layer import InputLayer, SymbolicTensor
+from ..layers.input_layer import SymbolicTensor
 from .gradients import GradientsMixin
 from .training import TrainingMixin
 
@@ -52,7 +52,7 @@ class Model(GradientsMixin, TrainingMixin, Layer):
         outputs = _as_list(outputs)
         if not outputs or not all(isinstance(o, SymbolicTensor) for o in outputs):
             raise ValueError(f"Model '{self.name}': outputs must be symbolic tensors "
-                             "(layer outputs), got {outputs!r}")
+                             f"(layer outputs), got {outputs!r}")
         source = inputs[0]
         depth = {id(source): 0}
         nodes = {}
@@ -300,16 +300,21 @@ class Model(GradientsMixin, TrainingMixin, Layer):
 
     # ------------------------------------------------ Keras .h5 files (minicnn.io)
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None):
-        """Save architecture, weights, compile settings and optimizer state as Keras 2's
-        ``.h5``, which ``keras.models.load_model`` reads in Keras 2 and Keras 3."""
+        """Save architecture, weights, compile settings and optimizer state. The format
+        follows the name, as in Keras: ``'m.keras'`` is Keras 3's archive, ``'m.h5'`` Keras
+        2's ``.h5``; ``keras.models.load_model`` reads both in Keras 3 (Keras 2: the ``.h5``)."""
         from .. import io
 
-        if save_format not in (None, "h5"):
-            raise ValueError(f"save: minicnn writes save_format='h5' only, got {save_format!r}")
+        wanted = "keras" if str(filepath).endswith(".keras") else "h5"
+        if save_format not in (None, wanted):
+            raise ValueError(f"save: the format follows the file name ('m.keras': Keras 3's "
+                             f"archive, 'm.h5': Keras 2's .h5); save_format={save_format!r} "
+                             f"does not fit {str(filepath)!r}")
         io.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True, save_format=None):
-        """Save the weights only, in Keras 2's ``.h5`` layout."""
+        """Save the weights only: Keras 3's layout for ``'w.weights.h5'``, Keras 2's for any
+        other ``.h5`` name."""
         from .. import io
 
         if save_format not in (None, "h5"):
@@ -318,8 +323,9 @@ class Model(GradientsMixin, TrainingMixin, Layer):
         io.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False):
-        """Load weights from a Keras ``.h5`` (a whole model, weights only, or Keras 1 and
-        ImageNet weight files); everything is checked before any weight changes."""
+        """Load weights from a Keras 3 ``.weights.h5`` or ``.keras``, or a Keras 2 ``.h5`` (a
+        whole model, weights only, or Keras 1 and ImageNet weight files); everything is
+        checked before any weight changes."""
         from .. import io
 
         io.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)

@@ -302,8 +302,9 @@ class TrainingMixin:
 
 
 # arguments of Keras 2's fit_generator about worker processes: accepted, not needed
-_GENERATOR_EXTRAS = ("max_queue_size", "workers", "use_multiprocessing", "shuffle",
-                     "class_weight")
+# (the generator itself shuffles and loads in threads; class_weight goes on to fit, which
+# refuses it, rather than being dropped without a word)
+_GENERATOR_EXTRAS = ("max_queue_size", "workers", "use_multiprocessing", "shuffle")
 
 
 def _to_numpy(out):
