@@ -1,20 +1,31 @@
-"""Real Keras 3 loads the .h5 files minicnn saves and predicts what minicnn predicted.
+"""Real Keras 3 loads the files minicnn saves and predicts what minicnn predicted, and back.
 
-Two halves, two virtual environments (CI runs both, see ``.ci/run``)::
+Three halves, two virtual environments (CI runs them all, see ``.ci/run``)::
 
-    # 1. with minicnn: train, save, and write the inputs and minicnn's outputs
+    # 1. with minicnn: train, save (.h5, .keras, .weights.h5), write inputs and outputs
     python tests/keras_crosscheck.py /tmp/xc
-    # 2. with Keras 3 (pip install torch==2.13.0 keras h5py pytest): load and compare
+    # 2. with Keras 3 (pip install torch==2.13.0 keras h5py pytest): load and compare;
+    #    then Keras saves its own .keras and .weights.h5 files of the same models
     MINICNN_CROSSCHECK_DIR=/tmp/xc KERAS_BACKEND=torch python -m pytest tests/keras_crosscheck.py
+    # 3. with minicnn: load what Keras saved, predict and train what Keras did
+    python tests/keras_crosscheck.py read /tmp/xc
 
 The file is not named ``test_*.py``, so the minicnn environment's plain ``pytest`` does not
-collect it (keras is absent there); ``tests/test_h5.py`` runs the first half. The second half
-fails, never skips, when the folder or a case is missing.
+collect it (keras is absent there); ``tests/test_h5.py`` and ``tests/test_keras3_format.py``
+run halves 1 and 3 on minicnn's own files. Half 2 fails, never skips, when the folder or a
+case is missing.
 
-Cases: the chapter's MNIST convnet trained a few RMSprop steps and compiled (whole model, and
-weights only into a Sequential written in Keras); the book's 5.3 pattern (a functional conv
-base nested in a Sequential, frozen in part, trained with Adam); and a functional model with
-two outputs around a nested Sequential and a nested functional block.
+Keras 2 ``.h5`` cases: the chapter's MNIST convnet trained a few RMSprop steps and compiled
+(whole model, and weights only into a Sequential written in Keras); the book's 5.3 pattern (a
+functional conv base nested in a Sequential, frozen in part, trained with Adam); and a
+functional model with two outputs around a nested Sequential and a nested functional block.
+
+Keras 3 native cases (``.keras`` and ``.weights.h5``, both directions): the MNIST convnet;
+the cats-vs-dogs convnet of section 5.2 (the book's layers and widths, 48x48 images instead
+of 150x150: the smallest even size its four conv/pool pairs take); and section 5.3's model,
+``VGG16(weights=None, include_top=False)`` at 32x32 frozen inside a Sequential. For MNIST and
+VGG16 the other side also takes one more training step from the saved optimizer state and
+must land on the same predictions: the state crossed too.
 """
 import json
 import os
@@ -22,9 +33,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 DATA = Path(__file__).parent / "data"
 CASES = ("mnist", "nested_base", "tapped")
+NATIVE = ("mnist", "cats", "vgg16")       # Keras 3 native files, written by either side
 RTOL, ATOL = 1e-4, 1e-6
 
 
@@ -94,6 +107,157 @@ def write(folder):
     model.save(folder / "tapped.h5")
     _outputs(folder / "tapped.npz", model, xt)
     print(f"wrote {', '.join(CASES)} to {folder}")
+
+
+# ------------------------------------ the native cases' models, in minicnn or in Keras
+def mnist_layers(layers):
+    """Listings 5-1 and 5-2 after the input."""
+    return [layers.Conv2D(32, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"), layers.Flatten(),
+            layers.Dense(64, activation="relu"), layers.Dense(10, activation="softmax")]
+
+
+def cats_layers(layers):
+    """Listing 5-5 with section 5.2.5's Dropout, after the input."""
+    return [layers.Conv2D(32, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(128, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(128, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2)),
+            layers.Flatten(), layers.Dropout(0.5), layers.Dense(512, activation="relu"),
+            layers.Dense(1, activation="sigmoid")]
+
+
+def top_layers(layers):
+    """Listing 5-17's classifier on the conv base."""
+    return [layers.Flatten(), layers.Dense(256, activation="relu"),
+            layers.Dense(1, activation="sigmoid")]
+
+
+SHAPES = {"mnist": (28, 28, 1), "cats": (48, 48, 3), "vgg16": (32, 32, 3)}
+
+
+def branch_model(library):
+    """A functional model whose Dense layers branch (``x -> a -> b``, ``a -> c -> d``,
+    outputs ``[b, d]``): Keras places their weights in its own layer order, x a c b d."""
+    if library == "keras":
+        import keras
+        from keras import layers
+        x = keras.Input(shape=(4,), name="x")
+        model = keras.Model
+    else:
+        from minicnn import layers, models
+        x = layers.Input(shape=(4,), name="x")
+        model = models.Model
+    a = layers.Dense(3, activation="relu", name="a")(x)
+    d = layers.Dense(1, name="d")(layers.Dense(5, activation="tanh", name="c")(a))
+    return model(x, [layers.Dense(2, name="b")(a), d], name="branch")
+
+
+def native_model(case, library):
+    """The case's model built with ``library`` ('minicnn' or 'keras'), uncompiled."""
+    if library == "keras":
+        import keras
+        from keras import layers
+
+        if case == "vgg16":
+            base = keras.applications.VGG16(weights=None, include_top=False,
+                                             input_shape=SHAPES[case])
+            base.trainable = False
+            return keras.Sequential([base] + top_layers(layers))
+        builder = mnist_layers if case == "mnist" else cats_layers
+        return keras.Sequential([keras.Input(shape=SHAPES[case])] + builder(layers))
+    from minicnn import layers, models
+    from minicnn.applications import VGG16
+
+    if case == "vgg16":
+        base = VGG16(weights=None, include_top=False, input_shape=SHAPES[case])
+        base.trainable = False
+        return models.Sequential([base] + top_layers(layers))
+    model = models.Sequential((mnist_layers if case == "mnist" else cats_layers)(layers))
+    model.build((None,) + SHAPES[case])
+    return model
+
+
+def native_data(case, seed):
+    """``(x, labels, compile settings)`` for a native case."""
+    rng = np.random.default_rng(seed)
+    if case == "mnist":
+        trace = np.load(DATA / "mnist_convnet_keras2_trace.npz")
+        return trace["x"], trace["y"], ("RMSprop", 1e-3, "categorical_crossentropy")
+    x = (rng.random((4,) + SHAPES[case]) * (255 if case == "vgg16" else 1)).astype("float32")
+    if case == "vgg16":
+        x -= 120                                     # like preprocessed ImageNet pixels
+    labels = np.array([[0], [1], [1], [0]], "float32")
+    return x, labels, ("RMSprop", 1e-4 if case == "cats" else 2e-5, "binary_crossentropy")
+
+
+def write_native(folder):
+    """Half 1 for Keras 3's formats: ``native_<case>.keras``, ``.weights.h5`` and ``.npz``
+    (inputs, predictions, labels, ``evaluate`` and, where the model has no Dropout, the
+    predictions after one more training step: ``next``)."""
+    from minicnn import backend, optimizers
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for case in NATIVE:
+        backend.clear_session()
+        backend.set_seed(0)
+        model = native_model(case, "minicnn")
+        x, labels, (optimizer, learning_rate, loss) = native_data(case, seed=0)
+        model.compile(optimizer=getattr(optimizers, optimizer)(learning_rate=learning_rate),
+                      loss=loss, metrics=["acc"])
+        for _ in range(3 if case == "mnist" else 1):
+            model.train_on_batch(x, labels)
+        model.save(folder / f"native_{case}.keras")
+        model.save_weights(folder / f"native_{case}.weights.h5")
+        arrays = {"x": x, "y0": model.predict(x), "labels": labels,
+                  "evaluate": np.array(model.evaluate(x, labels, verbose=0)),
+                  "iterations": model.optimizer.iterations}
+        if case != "cats":
+            model.train_on_batch(x, labels)
+            arrays["next"] = model.predict(x)
+        np.savez(folder / f"native_{case}.npz", **arrays)
+    backend.clear_session()
+    model = branch_model("minicnn")
+    model.save(folder / "native_branch.keras")
+    model.save_weights(folder / "native_branch.weights.h5")
+    _outputs(folder / "native_branch.npz", model,
+             np.random.default_rng(0).random((3, 4)).astype("float32"))
+    print(f"wrote {', '.join(NATIVE)} and a branching model as .keras and .weights.h5 "
+          f"to {folder}")
+
+
+# ------------------------------------------------ half 3: minicnn reads Keras
+def read_native(folder, prefix="keras_native_"):
+    """Load what Keras saved in half 2; assert minicnn predicts (and trains) as Keras did."""
+    from minicnn import models
+
+    folder = Path(folder)
+    for case in NATIVE:
+        path = folder / f"{prefix}{case}.keras"
+        assert path.is_file(), f"{path} is missing: run the Keras half first"
+        io = np.load(folder / f"{prefix}{case}.npz")
+        model = models.load_model(path)
+        close(model.predict(io["x"]), io["y0"])
+        assert type(model.optimizer).__name__ == native_data(case, 0)[2][0]
+        assert model.optimizer.iterations == int(io["iterations"])
+        close(model.evaluate(io["x"], io["labels"], verbose=0), io["evaluate"])
+        if "next" in io.files:
+            model.train_on_batch(io["x"], io["labels"])
+            close(model.predict(io["x"]), io["next"])
+        fresh = native_model(case, "minicnn")
+        fresh.load_weights(folder / f"{prefix}{case}.weights.h5")
+        close(fresh.predict(io["x"]), io["y0"])
+    print(f"minicnn loaded Keras' {', '.join(NATIVE)} .keras and .weights.h5 files from "
+          f"{folder} and predicts (and trains on) as Keras did")
+
+
+def close(got, want):
+    """Equal up to float32 rounding, which grows with the outputs' size."""
+    want = np.asarray(want)
+    np.testing.assert_allclose(np.asarray(got), want, rtol=RTOL,
+                               atol=ATOL * max(1.0, float(np.abs(want).max())))
 
 
 def _outputs(path, model, x, y=None):
@@ -193,7 +357,84 @@ def test_keras_loads_a_functional_model_with_taps_and_nested_models():
     _predicts_the_same(model, io)
 
 
+# --------------------------------------------- half 2: Keras 3's native formats
+def _native(case):
+    import keras
+
+    path = _folder() / f"native_{case}.keras"
+    assert path.is_file(), f"{path} is missing: run the minicnn half first"
+    return keras.models.load_model(path), np.load(_folder() / f"native_{case}.npz")
+
+
+@pytest.mark.parametrize("case", NATIVE)
+def test_keras_loads_minicnn_keras_archives_compiled_with_their_state(case):
+    model, io = _native(case)
+    reference = native_model(case, "keras")
+    assert [type(l).__name__ for l in model.layers] == [type(l).__name__ for l in
+                                                       reference.layers]
+    assert model.count_params() == reference.count_params()
+    close(model.predict(io["x"], verbose=0), io["y0"])
+    optimizer, learning_rate, _ = native_data(case, 0)[2]
+    assert type(model.optimizer).__name__ == optimizer
+    np.testing.assert_allclose(float(model.optimizer.learning_rate), learning_rate, rtol=1e-6)
+    assert int(model.optimizer.iterations.numpy()) == int(io["iterations"])
+    close(model.evaluate(io["x"], io["labels"], verbose=0), io["evaluate"])
+    if "next" in io.files:              # the optimizer state crossed: the same next step
+        model.train_on_batch(io["x"], io["labels"])
+        close(model.predict(io["x"], verbose=0), io["next"])
+
+
+@pytest.mark.parametrize("case", NATIVE)
+def test_keras_loads_minicnn_weights_h5_into_models_built_in_keras(case):
+    model = native_model(case, "keras")
+    model.load_weights(_folder() / f"native_{case}.weights.h5")
+    close(model.predict(np.load(_folder() / f"native_{case}.npz")["x"], verbose=0),
+          np.load(_folder() / f"native_{case}.npz")["y0"])
+
+
+def test_keras_places_the_weights_of_branching_functional_models_as_minicnn_does():
+    import keras
+
+    io = np.load(_folder() / "native_branch.npz")
+    loaded = keras.models.load_model(_folder() / "native_branch.keras")
+    built = branch_model("keras")
+    built.load_weights(_folder() / "native_branch.weights.h5")
+    for model in (loaded, built):
+        assert [l.name for l in model.layers] == ["x", "a", "c", "b", "d"]
+        _predicts_the_same(model, io)
+
+
+def test_keras_saves_native_files_for_minicnn():
+    """Keras writes ``keras_native_<case>.keras``, ``.weights.h5`` and ``.npz``; half 3
+    (``python tests/keras_crosscheck.py read FOLDER``) loads them in minicnn."""
+    import keras
+
+    folder = _folder()
+    for case in NATIVE:
+        keras.utils.set_random_seed(1)
+        model = native_model(case, "keras")
+        x, labels, (optimizer, learning_rate, loss) = native_data(case, seed=1)
+        model.compile(optimizer=getattr(keras.optimizers, optimizer)(learning_rate),
+                      loss=loss, metrics=["acc"])
+        for _ in range(2 if case == "mnist" else 1):
+            model.train_on_batch(x, labels)
+        model.save(folder / f"keras_native_{case}.keras")
+        model.save_weights(folder / f"keras_native_{case}.weights.h5")
+        arrays = {"x": x, "y0": model.predict(x, verbose=0), "labels": labels,
+                  "evaluate": np.array(model.evaluate(x, labels, verbose=0)),
+                  "iterations": int(model.optimizer.iterations.numpy())}
+        if case != "cats":
+            model.train_on_batch(x, labels)
+            arrays["next"] = model.predict(x, verbose=0)
+        np.savez(folder / f"keras_native_{case}.npz", **arrays)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} FOLDER   (the minicnn half)")
-    write(sys.argv[1])
+    if len(sys.argv) == 2:
+        write(sys.argv[1])
+        write_native(sys.argv[1])
+    elif len(sys.argv) == 3 and sys.argv[1] == "read":
+        read_native(sys.argv[2])
+    else:
+        sys.exit(f"usage: python {sys.argv[0]} FOLDER       (half 1: minicnn writes)\n"
+                 f"       python {sys.argv[0]} read FOLDER  (half 3: minicnn reads Keras)")

@@ -2,7 +2,6 @@
 ModelCheckpoint, and clear errors on bad input (``tests/test_h5_fuzz.py`` fuzzes the reader)."""
 import json
 import os
-import shutil
 import warnings
 
 import h5py
@@ -310,19 +309,6 @@ def test_weights_only_file_given_to_load_model_says_use_load_weights(tmp_path):
     book_mnist_convnet().save_weights(tmp_path / "w.h5")
     with pytest.raises(H5FormatError, match="load_weights"):
         models.load_model(tmp_path / "w.h5")
-
-
-def test_keras_3_native_files_are_named(tmp_path):
-    shutil.make_archive(str(tmp_path / "m"), "zip", tmp_path)
-    os.rename(tmp_path / "m.zip", tmp_path / "m.keras")
-    with pytest.raises(H5FormatError, match="Keras 3 native .keras"):
-        models.load_model(tmp_path / "m.keras")
-    with h5py.File(tmp_path / "m.weights.h5", "w") as f:
-        f.create_group("layers").create_group("conv2d").create_group("vars")
-    with pytest.raises(H5FormatError, match="native .weights.h5"):
-        book_mnist_convnet().load_weights(tmp_path / "m.weights.h5")
-    with pytest.raises(ValueError, match="Keras 3 native"):
-        book_mnist_convnet().save(tmp_path / "m.keras")
 
 
 @pytest.mark.parametrize("class_name", ["Lambda", "MyCustomLayer", "BatchNormalization"])

@@ -1,19 +1,27 @@
-"""Keras-compatible ``.h5`` files: save and load whole models and weights, both ways.
+"""Keras-compatible files: save and load whole models and weights, both ways.
 
-``model.save('m.h5')`` writes Keras 2's full-model layout (architecture, weights, compile
-settings, optimizer state), which Keras 2 and Keras 3 load with ``keras.models.load_model``;
-``minicnn.models.load_model('m.h5')`` reads files written by minicnn, Keras 2 and Keras 3's
-legacy ``.h5`` saver. ``model.save_weights`` / ``model.load_weights`` do the same for weights
-alone, including Keras 1 and ImageNet weight files.
+The format follows the file name, as in Keras: ``model.save('m.keras')`` writes Keras 3's
+archive and ``model.save('m.h5')`` Keras 2's full-model layout (architecture, weights,
+compile settings, optimizer state), which Keras 2 and Keras 3 load with
+``keras.models.load_model``; ``model.save_weights('w.weights.h5')`` writes Keras 3's weights
+layout, any other ``.h5`` name Keras 2's. ``minicnn.models.load_model`` and
+``model.load_weights`` read all of these, from minicnn, Keras 3, Keras 2 (and Keras 1 and
+ImageNet weight files), telling the formats apart by their contents.
 
 - ``h5_format``: the file layouts (groups, attributes, datasets) and atomic writes;
 - ``config``: Keras model configs <-> minicnn models (the table of supported layer classes);
 - ``training_config``, ``optimizer_state``: compile settings and optimizer state;
+- ``keras3_archive``, ``keras3_config``, ``keras3_weights``: Keras 3's ``.keras`` zip, its
+  ``config.json`` and its weights layout (also ``x.weights.h5``);
 - ``saving``: the four entry points; ``checkpoint``: ``ModelCheckpoint``.
+
+Every error about a file's contents is an ``H5FormatError`` (a ``ValueError``), zip problems
+included (``KerasArchiveError``).
 """
 from .errors import H5FormatError, UnsupportedLayerError, WeightMismatchError
+from .keras3_archive import KerasArchiveError
 from .saving import load_model, load_weights, save_model, save_weights
 from .checkpoint import ModelCheckpoint  # noqa: E402  (after saving: imports callbacks)
 
-__all__ = ["H5FormatError", "UnsupportedLayerError", "WeightMismatchError", "load_model",
-           "load_weights", "save_model", "save_weights", "ModelCheckpoint"]
+__all__ = ["H5FormatError", "KerasArchiveError", "UnsupportedLayerError", "WeightMismatchError",
+           "load_model", "load_weights", "save_model", "save_weights", "ModelCheckpoint"]

@@ -84,9 +84,9 @@ def open_h5(path):
                             "Keras .h5 files")
     kind = sniff(path)
     if kind == "zip":
-        raise H5FormatError(f"{path} is a zip archive: a Keras 3 native .keras file, which "
-                            "minicnn does not read yet; in Keras 3, save with "
-                            "model.save('model.h5') instead")
+        raise H5FormatError(f"{path} is a zip archive (a Keras 3 .keras file), not an HDF5 "
+                            "file: open it with models.load_model or model.load_weights, "
+                            "which read both")
     if kind is None:
         raise H5FormatError(f"{path} is not an HDF5 file (it does not start with the HDF5 "
                             "signature); expected a Keras .h5 file")
@@ -218,9 +218,8 @@ def weights_root(f, path):
     if read_names(f, "layer_names") is not None:
         return f, "weights"
     if isinstance(f.get("layers"), h5py.Group) or isinstance(f.get("vars"), h5py.Group):
-        raise H5FormatError(f"{path} is a Keras 3 native .weights.h5 file, which minicnn does "
-                            "not read yet; in Keras 3, save the whole model with "
-                            "model.save('model.h5') instead")
+        raise H5FormatError(f"{path} is a Keras 3 .weights.h5 file, not a Keras 2 layout: "
+                            "load it with model.load_weights, which reads both")
     raise H5FormatError(f"{path} holds no Keras weights: it has neither a 'model_weights' group "
                         "(a whole model) nor a 'layer_names' attribute (a weights file)")
 

@@ -1,4 +1,4 @@
-"""``save_model``, ``load_model``, ``save_weights``, ``load_weights``: Keras' ``.h5`` files.
+"""``save_model``, ``load_model``, ``save_weights``, ``load_weights``: Keras' files.
 
 Loading checks everything before it changes anything, like Keras' ``saving.py`` but stricter:
 it follows ``layer_names``, then each layer's ``weight_names`` in order (never h5py's
@@ -6,40 +6,65 @@ alphabetical order), pairs them with the model's layers that have weights, compa
 shape, reads the arrays, and only then assigns them. A failed load leaves the model's weights
 exactly as they were.
 
-What a file is gets decided from its contents in one place, ``_open``: an HDF5 file whose
-weights sit under ``model_weights`` (a whole model) or at the root (weights only, Keras 1 and
-ImageNet files included). Keras 3's native formats (a ``.keras`` zip, a ``.weights.h5`` with
-``layers/.../vars``) are recognised and refused with a message; their readers slot in there.
+Which format a file is gets decided in one place for reading, ``_open``, from its contents:
+a zip is Keras 3's ``.keras`` archive (``keras3_archive``); an HDF5 file with ``layers/.../vars``
+groups is Keras 3's ``.weights.h5`` layout (``keras3_weights``); any other HDF5 file holds
+Keras 2's layout, under ``model_weights`` (a whole model) or at the root (weights only, Keras 1
+and ImageNet files included). For writing, ``_format`` decides from the name, as Keras does:
+``.keras`` -> the archive, ``.weights.h5`` -> Keras 3's weights, any other name -> Keras 2's
+``.h5``.
 """
+import contextlib
 import os
 import warnings
 
 from .. import backend
 from ..models.functional import Model
 from . import config as config_module
-from . import h5_format, optimizer_state, training_config
+from . import h5_format, keras3_archive, keras3_weights, optimizer_state, training_config
 from .errors import H5FormatError, WeightMismatchError
 
 
 def _open(path):
-    """Open a Keras file for reading: the one place its format is decided."""
+    """Open a Keras file for reading: the one place its format is decided. ``None`` for a
+    ``.keras`` archive (read by ``keras3_archive``), else the open HDF5 file, whose layout
+    ``keras3_weights.is_layout`` tells apart."""
+    kind = h5_format.sniff(path) if os.path.isfile(path) else None
+    if kind == "zip":
+        return contextlib.nullcontext(None)
+    if kind is None and path.endswith(".keras") and os.path.isfile(path):
+        raise keras3_archive.KerasArchiveError(f"{path} is not a zip archive (nor an HDF5 "
+                                               "file): not a Keras .keras file")
     return h5_format.open_h5(path)
 
 
-def _writable(path, what):
+def _format(path, what):
+    """``(path, format)`` for writing: the format follows the file name, as in Keras."""
     path = os.fspath(path)
-    if path.endswith((".keras", ".weights.h5")):
-        raise ValueError(f"{what}: {path!r} names a Keras 3 native file ('.keras' or "
-                         "'.weights.h5'), a format minicnn does not write yet; name it "
-                         "'model.h5': Keras 2 and Keras 3 both load that")
-    return path
+    if path.endswith(".keras"):
+        if what == "save_weights":
+            raise ValueError(f"save_weights: {path!r} names a whole-model .keras archive; name "
+                             "the weights file 'model.weights.h5' (Keras 3) or 'weights.h5' "
+                             "(Keras 2), or call model.save")
+        return path, "keras"
+    if path.endswith(".weights.h5"):
+        if what == "save":
+            raise ValueError(f"save: {path!r} names a weights-only file; name the model "
+                             "'model.keras' (Keras 3) or 'model.h5' (Keras 2), or call "
+                             "model.save_weights")
+        return path, "keras3 weights"
+    return path, "h5"
 
 
 # ----------------------------------------------------------------- saving
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
-    """Write ``model`` as Keras 2's full-model ``.h5`` (architecture, weights, compile settings
-    and, if ``include_optimizer``, the optimizer state), atomically."""
-    path = _writable(filepath, "save")
+    """Write ``model`` (architecture, weights, compile settings and, if ``include_optimizer``,
+    the optimizer state) atomically: Keras 3's archive for ``m.keras``, Keras 2's full-model
+    ``.h5`` for any other name."""
+    path, kind = _format(filepath, "save")
+    if kind == "keras":
+        _require_built(model, "save")
+        return keras3_archive.save_model(model, path, overwrite, include_optimizer)
     config = config_module.model_to_config(model)
     layout = _layout(model)
     training = training_config.training_config(model)
@@ -55,8 +80,12 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Write the weights only, in Keras 2's ``save_weights`` layout, atomically."""
-    path = _writable(filepath, "save_weights")
+    """Write the weights only, atomically: Keras 3's layout for ``x.weights.h5`` (with the
+    optimizer state), Keras 2's ``save_weights`` layout for any other name."""
+    path, kind = _format(filepath, "save_weights")
+    if kind == "keras3 weights":
+        _require_built(model, "save_weights")
+        return keras3_weights.save_weights(model, path, overwrite)
     layout = _layout(model)
     with h5_format.atomic_h5(path, overwrite) as f:
         h5_format.write_layout(f, layout)
@@ -101,7 +130,8 @@ def _require_built(model, what):
 
 # ----------------------------------------------------------------- loading
 def load_model(filepath, compile=True):
-    """A model from a Keras ``.h5`` written by minicnn, Keras 2 or Keras 3 (``model.save``).
+    """A model from a Keras 3 ``.keras`` archive or a Keras ``.h5`` (minicnn, Keras 2, or
+    Keras 3's legacy ``model.save('x.h5')``).
 
     Args:
         filepath: path of the file.
@@ -113,6 +143,12 @@ def load_model(filepath, compile=True):
     """
     path = os.fspath(filepath)
     with _open(path) as f:
+        if f is None:
+            return keras3_archive.load_model(path, compile=compile)
+        if keras3_weights.is_layout(f):
+            raise H5FormatError(f"{path} is a Keras 3 .weights.h5 file: weights only, no model "
+                                "config: build the model in code, then call "
+                                "model.load_weights(path)")
         group, layout_name = h5_format.weights_root(f, path)
         config = h5_format.read_json(f, "model_config")
         if layout_name != "full model" or config is None:
@@ -137,16 +173,24 @@ def load_model(filepath, compile=True):
 
 
 def load_weights(model, filepath, by_name=False, skip_mismatch=False):
-    """Load weights from a Keras ``.h5`` (whole model, weights only, Keras 1/ImageNet files).
+    """Load weights from a Keras file: a Keras 3 ``.weights.h5`` or ``.keras`` (matched by
+    layer class and order, as Keras 3 does; the optimizer state too, if the model is compiled
+    with the same optimizer) or a Keras 2 ``.h5`` (whole model, weights only, Keras 1/ImageNet).
 
     Args:
-        by_name: match layers by name (layers not in the file keep their weights) instead of
-            by order (Keras' default: the layers that have weights, in order).
+        by_name: (Keras 2 files) match layers by name (layers not in the file keep their
+            weights) instead of by order (Keras' default: the layers that have weights).
         skip_mismatch: skip, with a warning, layers whose weight count or shapes differ.
     """
     path = os.fspath(filepath)
     _require_built(model, "load_weights")
     with _open(path) as f:
+        if f is None:
+            return keras3_archive.load_weights(model, path, by_name, skip_mismatch)
+        if keras3_weights.is_layout(f):
+            values, state = keras3_weights.load(f, model, path, by_name, skip_mismatch)
+            keras3_weights.apply(model, values, state)
+            return
         group, _ = h5_format.weights_root(f, path)
         values = _read(_plan(group, model, path, by_name, skip_mismatch), path)
     _assign(values)

@@ -5,8 +5,8 @@ from .training import NonFiniteLossError
 
 
 def load_model(filepath, compile=True):
-    """A model from a Keras ``.h5`` file written by minicnn, Keras 2 or Keras 3
-    (``model.save('m.h5')``); see ``minicnn.io.load_model``."""
+    """A model from a Keras file written by minicnn, Keras 2 or Keras 3: a ``.keras``
+    archive or an ``.h5`` (the contents decide); see ``minicnn.io.load_model``."""
     from ..io import load_model as _load_model
 
     return _load_model(filepath, compile=compile)
