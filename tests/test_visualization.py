@@ -70,6 +70,16 @@ def test_gradient_ascent_raises_the_filters_mean_activation(tmp_path):
     assert patterns.save_image(grid, tmp_path / "grid.png") == tmp_path / "grid.png"
 
 
+def test_gradient_ascent_starts_from_the_given_grey_noise():
+    """start=(grey, spread): zero steps leave exactly grey + [0, spread) noise."""
+    model = models.Sequential([layers.Conv2D(2, 3, input_shape=(None, None, 1), name="c")])
+    image, losses = patterns.pattern_ascent(model, "c", 0, size=6, steps=0, seed=3,
+                                            start=(0.5, 0.1))
+    expected = np.random.default_rng(3).random((1, 6, 6, 1)) * 0.1 + 0.5
+    np.testing.assert_allclose(image, expected[0], rtol=1e-6)
+    assert losses == []
+
+
 def patch_model():
     """Class 0 = brightness in the left half, class 1 = in the right half, by construction."""
     model = models.Sequential([

@@ -37,14 +37,18 @@ def _filter_count(model, layer):
     return shape[-1]
 
 
-def pattern_ascent(model, layer_name, filter_index, size=150, steps=40, step=1.0, seed=None):
+def pattern_ascent(model, layer_name, filter_index, size=150, steps=40, step=1.0, seed=None,
+                   start=(128.0, 20.0)):
     """Gradient ascent on the input towards a large mean of one filter's output.
 
     Args:
         model: e.g. ``VGG16(include_top=False)``; its input must accept ``size x size``.
         layer_name: e.g. ``'block3_conv1'``. filter_index: which channel of that layer.
         size: image side in pixels. steps, step: the chapter's 40 steps of size 1.
-        seed: seed of the grey-noise start (``random * 20 + 128``).
+        seed: seed of the grey-noise start.
+        start: ``(grey, spread)`` of the start, ``grey + random * spread``: the chapter's
+            ``(128, 20)`` suits VGG16's 0-255 inputs; for a model of images in [0, 1]
+            (the MNIST convnet) use ``(0.5, 0.1)`` and a step near 0.05.
 
     Returns:
         ``(image, losses)``: the ``(size, size, C)`` float image after the ascent and the
@@ -57,7 +61,8 @@ def pattern_ascent(model, layer_name, filter_index, size=150, steps=40, step=1.0
                          f"has {count} filters (0 to {count - 1})")
     channels = model.input.shape[-1]
     rng = np.random.default_rng(seed)
-    img = (rng.random((1, size, size, channels)) * 20 + 128).astype(backend.floatx())
+    grey, spread = start
+    img = (rng.random((1, size, size, channels)) * spread + grey).astype(backend.floatx())
     losses = []
 
     def mean_of_filter(out):                    # d mean(out[..., k]) / d out
@@ -73,13 +78,15 @@ def pattern_ascent(model, layer_name, filter_index, size=150, steps=40, step=1.0
     return img[0], losses
 
 
-def generate_pattern(model, layer_name, filter_index, size=150, steps=40, step=1.0, seed=None):
+def generate_pattern(model, layer_name, filter_index, size=150, steps=40, step=1.0, seed=None,
+                     start=(128.0, 20.0)):
     """The chapter's ``generate_pattern``: the ascent's image as uint8 ``(size, size, C)``."""
-    image, _ = pattern_ascent(model, layer_name, filter_index, size, steps, step, seed)
+    image, _ = pattern_ascent(model, layer_name, filter_index, size, steps, step, seed, start)
     return deprocess_image(image)
 
 
-def filter_grid(model, layer_name, rows=8, size=64, margin=5, steps=40, step=1.0, seed=0):
+def filter_grid(model, layer_name, rows=8, size=64, margin=5, steps=40, step=1.0, seed=0,
+                start=(128.0, 20.0)):
     """The first ``rows * rows`` filters' patterns in a grid with black margins (listing 5-39).
 
     Returns:
@@ -95,7 +102,7 @@ def filter_grid(model, layer_name, rows=8, size=64, margin=5, steps=40, step=1.0
         i, j = divmod(k, rows)
         top, left = i * (size + margin), j * (size + margin)
         grid[top:top + size, left:left + size] = generate_pattern(
-            model, layer, k, size, steps, step, seed)
+            model, layer, k, size, steps, step, seed, start)
     return grid
 
 
