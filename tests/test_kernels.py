@@ -354,3 +354,24 @@ def test_dispatcher_runs_the_chosen_twin(mode, twin, monkeypatch):
     with backend.kernels_scope(mode):
         assert kernels.im2col(x, 2, 2, 1, 1, "valid") == "ran"
     assert calls[0][1:] == (2, 2, 1, 1, "valid")
+
+
+# ------------------------------------------------------------ threads
+def test_kernels_agree_on_every_thread_count_and_refuse_a_bad_one(monkeypatch):
+    """cpu.THREADS only splits the prange loops: the numbers are the same on 1 or 2 threads."""
+    import numba
+
+    x = np.random.default_rng(0).standard_normal((3, 9, 9, 4)).astype("float32")
+    expected_cols = reference.im2col(x, 3, 3, 1, 1, "same")
+    expected_pool = reference.maxpool_forward(x, 2, 2, 2, 2, "valid")
+    monkeypatch.setattr(cpu, "THREADS", cpu.THREADS)   # restored after the test
+    for n in range(1, numba.config.NUMBA_NUM_THREADS + 1):
+        cpu.set_threads(n)
+        assert cpu.THREADS == n
+        np.testing.assert_array_equal(cpu.im2col(x, 3, 3, 1, 1, "same"), expected_cols)
+        y, argmax = cpu.maxpool_forward(x, 2, 2, 2, 2, "valid")
+        np.testing.assert_array_equal(y, expected_pool[0])
+        np.testing.assert_array_equal(argmax, expected_pool[1])
+    for bad in (0, numba.config.NUMBA_NUM_THREADS + 1):
+        with pytest.raises(ValueError, match="kernel threads must be 1 to"):
+            cpu.set_threads(bad)

@@ -20,20 +20,59 @@ Compiled code is cached next to this file (``cache=True``), so only the first
 run in a fresh checkout pays the compile time (a few seconds per dtype).
 
 Threads: a layer alternates a numba kernel (numba's OpenMP threads) with a BLAS
-matrix product (OpenBLAS' threads). By default OpenMP threads spin for a while
-after each parallel loop, holding the cores the BLAS threads need next; on 2
-cores that stalled every kernel by ~8 ms (a whole MNIST forward pass took 32 ms
-instead of 5). ``OMP_WAIT_POLICY=PASSIVE`` makes them sleep at once; it is set
-here, before numba starts its threads, unless you set it yourself.
+matrix product (OpenBLAS' threads), two thread pools on the same cores. By
+default OpenMP threads spin for a while after each parallel loop, holding the
+cores the BLAS threads need next; on 2 cores that stalled every kernel by ~8 ms
+(a whole MNIST forward pass took 32 ms instead of 5). ``OMP_WAIT_POLICY=PASSIVE``
+makes them sleep at once; it is set here, before numba starts its threads, unless
+you set it yourself. Even so, when other programs keep every core busy, the two
+pools wait on each other's sleeping threads: an MNIST training step took 1.2 s
+instead of 11 ms on 2 cores with two busy processes beside it (PyTorch: 42 ms).
+So the kernels run on ``THREADS`` numba threads, 1 unless ``MINICNN_KERNEL_THREADS``
+says otherwise (or ``set_threads(n)``), and the matrix products keep every core:
+on one thread the same step takes 35 ms under that load, and quiet it costs
+nothing measurable (these copies are a small part of a step; see
+``benchmarks/run_all.py``). The loops stay ``prange`` loops, ready for more threads.
 """
+import functools
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
 from .geometry import argmax_dtype, conv_geometry
+
+
+THREADS = int(os.environ.get("MINICNN_KERNEL_THREADS", "1"))
+
+
+def set_threads(n):
+    """Run the kernels on ``n`` numba threads (at most numba's ``NUMBA_NUM_THREADS``)."""
+    global THREADS
+    if not 1 <= int(n) <= numba.config.NUMBA_NUM_THREADS:
+        raise ValueError(f"kernel threads must be 1 to {numba.config.NUMBA_NUM_THREADS} "
+                         f"(NUMBA_NUM_THREADS), got {n!r}")
+    THREADS = int(n)
+
+
+def _parallel(loops):
+    """``njit(parallel=True, cache=True)``, called on ``THREADS`` threads.
+
+    numba's thread count belongs to the calling thread, so it is set at each call
+    (about a microsecond); ``.compiled`` is the jitted function itself.
+    """
+    compiled = njit(parallel=True, cache=True)(loops)
+
+    @functools.wraps(loops)
+    def run(*args):
+        numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
+        return compiled(*args)
+
+    run.compiled = compiled
+    return run
 
 
 def _expect(kernel, what, array, shape):
@@ -44,7 +83,7 @@ def _expect(kernel, what, array, shape):
 
 
 # ------------------------------------------------------------------ im2col / col2im
-@njit(parallel=True, cache=True)
+@_parallel
 def _im2col(x, cols, OH, OW, KH, KW, SH, SW, PT, PL):
     N, H, W, C = x.shape
     xrows = x.reshape((N, H, W * C))  # a pixel row as one run of W*C numbers
@@ -73,7 +112,7 @@ def _im2col(x, cols, OH, OW, KH, KW, SH, SW, PT, PL):
                             cols[row, col + kj * C + c] = x[n, ih, iw, c] if inside else 0
 
 
-@njit(parallel=True, cache=True)
+@_parallel
 def _col2im(cols, dx, OH, OW, KH, KW, SH, SW, PT, PL):
     N, H, W, C = dx.shape
     dxrows = dx.reshape((N, H, W * C))
@@ -140,7 +179,7 @@ def col2im(cols, x_shape, KH, KW, SH, SW, padding):
 
 
 # --------------------------------------------------------------------- max pooling
-@njit(parallel=True, cache=True)
+@_parallel
 def _maxpool_forward(x, y, argmax, KH, KW, SH, SW, PT, PL):
     N, H, W, C = x.shape
     OH, OW = y.shape[1], y.shape[2]
@@ -167,7 +206,7 @@ def _maxpool_forward(x, y, argmax, KH, KW, SH, SW, PT, PL):
                                 argmax[n, oh, ow, c] = p
 
 
-@njit(parallel=True, cache=True)
+@_parallel
 def _maxpool_backward(dy, argmax, dx, KH, KW, SH, SW, PT, PL):
     N, H, W, C = dx.shape
     OH, OW = dy.shape[1], dy.shape[2]
@@ -238,7 +277,7 @@ def _count(o, S, K, P, size):
     return min(start + K, size) - max(start, 0)
 
 
-@njit(parallel=True, cache=True)
+@_parallel
 def _avgpool_forward(x, y, KH, KW, SH, SW, PT, PL):
     N, H, W, C = x.shape
     OH, OW = y.shape[1], y.shape[2]
@@ -259,7 +298,7 @@ def _avgpool_forward(x, y, KH, KW, SH, SW, PT, PL):
                 y[n, oh, ow, c] /= count
 
 
-@njit(parallel=True, cache=True)
+@_parallel
 def _avgpool_backward(dy, dx, KH, KW, SH, SW, PT, PL):
     N, H, W, C = dx.shape
     OH, OW = dy.shape[1], dy.shape[2]
