@@ -14,8 +14,10 @@ A benchmark module passes ``setup`` and ``run`` functions (importable, module le
 ``run(engine, mode, steps) -> (seconds, items)`` times ``steps`` steps of ``mode``.
 """
 import multiprocessing
+import os
 import resource
 import statistics
+import time
 
 
 def _worker(conn, setup, name, options):
@@ -80,3 +82,50 @@ def summary(rates):
 
 def median(rates):
     return statistics.median(rates)
+
+
+def load():
+    """The load averages, for the record printed beside a table."""
+    return "load average %.2f, %.2f, %.2f" % os.getloadavg()
+
+
+def _busy_jiffies(pid):
+    """CPU time (clock ticks) used so far by the whole machine and by process ``pid``."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    busy = sum(fields) - fields[3] - fields[4]           # all but idle and iowait
+    with open(f"/proc/{pid}/stat") as f:
+        mine = f.read().rsplit(")", 1)[1].split()
+    return busy, int(mine[11]) + int(mine[12])           # utime + stime, all threads
+
+
+def timed(engine, job, steps, threshold, tries=4):
+    """Time one round; a round during which other processes used more than ``threshold``
+    of the machine's CPUs is run again (up to ``tries`` times). Returns their share."""
+    share = 0.0
+    for attempt in range(tries):
+        try:
+            busy0, mine0 = _busy_jiffies(engine.process.pid)
+        except OSError:                                   # no /proc: no check
+            engine.time(job, steps)
+            return float("nan")
+        start = time.perf_counter()
+        engine.time(job, steps)
+        elapsed = time.perf_counter() - start
+        busy1, mine1 = _busy_jiffies(engine.process.pid)
+        ticks = os.sysconf("SC_CLK_TCK") * elapsed * (os.cpu_count() or 1)
+        share = max(0.0, ((busy1 - busy0) - (mine1 - mine0)) / ticks)
+        if share <= threshold or attempt == tries - 1:
+            return share
+        engine.rates[job].pop()                           # disturbed: measure again
+    return share
+
+
+def torch_version():
+    """PyTorch's version, or '' when it is not installed."""
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return ""

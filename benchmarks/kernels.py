@@ -10,20 +10,19 @@ seconds at most.
 
 The table gives the median time in ms and, in brackets, the interquartile range;
 then ``xp/cpu`` and ``ref/cpu``: how many times slower than numba each twin is.
-NumPy's element-wise functions run on one core; numba uses ``--threads``.
+NumPy's element-wise functions run on one core; numba uses ``--threads`` (default:
+minicnn's own setting, ``MINICNN_KERNEL_THREADS`` or 1; see ``minicnn/kernels/cpu.py``).
 
 Run::
 
     python benchmarks/kernels.py            # about 15 s on 2 cores
     python benchmarks/kernels.py --quick    # about 3 s
-    python benchmarks/kernels.py --repeats 50 --threads 1 --no-reference
+    python benchmarks/kernels.py --repeats 50 --threads 2 --no-reference
 
-Expected on an idle 2-core machine: numba im2col on the MNIST net's second conv
-(64x13x13x32) about 0.07 ms, col2im about 0.12 ms, the first 2x2 max pooling
-(64x26x26x32) about 0.17 ms; xp about as fast on the 1-channel first conv,
-3-25x slower elsewhere; the loops 100-2000x. Other busy processes stall numba's
-OpenMP threads for milliseconds per call: run it on an idle machine (rows timed
-while other processes were busy are marked ``!``).
+Other busy processes disturb the timings (with 2 threads, they stall numba's OpenMP
+threads for milliseconds per call): run it on an idle machine (rows timed while other
+processes were busy are marked ``!``). Measured figures are in the README's
+*Benchmarks* section.
 """
 import argparse
 import os
@@ -127,9 +126,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 repeats, 1 reference run")
     parser.add_argument("--repeats", type=int, default=30, help="timed calls per fast twin")
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    parser.add_argument("--threads", type=int, default=usable,
-                        help="numba threads (default: the usable CPUs)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="numba threads (default: minicnn's, MINICNN_KERNEL_THREADS or 1)")
     parser.add_argument("--layer", choices=["default", "omp", "workqueue", "tbb"],
                         default="default", help="numba threading layer")
     parser.add_argument("--no-reference", action="store_true", help="skip the Python loops")
@@ -143,7 +141,8 @@ def main():
 
     if args.layer != "default":
         numba.config.THREADING_LAYER = args.layer
-    numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
+    if args.threads is not None:
+        cpu.set_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     cpu.im2col(np.zeros((1, 2, 2, 1), np.float32), 1, 1, 1, 1, "valid")  # starts the threads
     print(f"numpy {np.__version__}, numba {numba.__version__} with "
           f"{numba.get_num_threads()} {numba.threading_layer()} threads, "

@@ -44,16 +44,16 @@ def book_model():
     return model
 
 
-def batches(n=8):
+def batches(n=8, batch=BATCH):
     rng = np.random.default_rng(0)
-    x = [rng.random((BATCH, 28, 28, 1), dtype=np.float32) for _ in range(n)]
-    y = [np.eye(10, dtype=np.float32)[rng.integers(0, 10, BATCH)] for _ in range(n)]
+    x = [rng.random((batch, 28, 28, 1), dtype=np.float32) for _ in range(n)]
+    y = [np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)] for _ in range(n)]
     return x, y
 
 
-def setup(name, kernels="auto", array_backend="numpy"):
-    """One engine in a worker process: ``'minicnn'`` or ``'torch'``."""
-    x, y = batches()
+def setup(name, kernels="auto", array_backend="numpy", batch=BATCH):
+    """One engine in a worker process: ``'minicnn'`` or ``'torch'``, batches of ``batch``."""
+    x, y = batches(batch=batch)
     if name == "torch":
         import torch
         from torch import nn
@@ -101,7 +101,7 @@ def run(engine, mode, steps):
                 model.train_on_batch(x[i % len(x)], y[i % len(y)])
             else:
                 model.predict_on_batch(x[i % len(x)])
-    return time.perf_counter() - start, steps * BATCH
+    return time.perf_counter() - start, steps * len(x[0])
 
 
 def full_epoch():

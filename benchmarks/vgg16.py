@@ -104,42 +104,6 @@ def run(engine, mode, steps):
     return time.perf_counter() - start, steps * len(x)
 
 
-def load():
-    return "load average %.2f, %.2f, %.2f" % os.getloadavg()
-
-
-def _busy_jiffies(pid):
-    """CPU time (clock ticks) used so far by the whole machine and by process ``pid``."""
-    with open("/proc/stat") as f:
-        fields = [int(v) for v in f.readline().split()[1:]]
-    busy = sum(fields) - fields[3] - fields[4]           # all but idle and iowait
-    with open(f"/proc/{pid}/stat") as f:
-        mine = f.read().rsplit(")", 1)[1].split()
-    return busy, int(mine[11]) + int(mine[12])           # utime + stime, all threads
-
-
-def timed(engine, job, steps, threshold, tries=4):
-    """Time one round; a round during which other processes used more than ``threshold``
-    of the machine's CPUs is run again (up to ``tries`` times). Returns their share."""
-    share = 0.0
-    for attempt in range(tries):
-        try:
-            busy0, mine0 = _busy_jiffies(engine.process.pid)
-        except OSError:                                   # no /proc: no check
-            engine.time(job, steps)
-            return float("nan")
-        start = time.perf_counter()
-        engine.time(job, steps)
-        elapsed = time.perf_counter() - start
-        busy1, mine1 = _busy_jiffies(engine.process.pid)
-        ticks = os.sysconf("SC_CLK_TCK") * elapsed * (os.cpu_count() or 1)
-        share = max(0.0, ((busy1 - busy0) - (mine1 - mine0)) / ticks)
-        if share <= threshold or attempt == tries - 1:
-            return share
-        engine.rates[job].pop()                           # disturbed: measure again
-    return share
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 rounds of one batch")
@@ -159,7 +123,7 @@ def main():
         names.append("torch")
     else:
         print("PyTorch is not installed: timing minicnn alone")
-    print(f"before: {load()}", flush=True)
+    print(f"before: {harness.load()}", flush=True)
     engines = {}
     for job, (size, batch) in JOBS.items():
         for name in names:
@@ -174,12 +138,12 @@ def main():
     for _ in range(rounds):
         for key, engine in engines.items():
             (job,) = engine.steps
-            others[key].append(timed(engine, job, steps, args.others))
+            others[key].append(harness.timed(engine, job, steps, args.others))
     peaks = {key: engine.close() for key, engine in engines.items()}
     seconds = time.perf_counter() - started
 
     import numba
-    print(f"after:  {load()}  ({seconds:.0f} s)")
+    print(f"after:  {harness.load()}  ({seconds:.0f} s)")
     print(f"\nVGG16 convolutional base, forward only (feature extraction), float32, "
           f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}); numpy "
           f"{np.__version__}, numba {numba.__version__}; median (min-max) over {rounds} rounds "
@@ -188,7 +152,7 @@ def main():
     print(f"{'job':18s} {'engine':42s} {'images/s':>17s} {'GFLOP/s':>7s} {'peak RSS':>9s} "
           f"{'others':>6s}")
     for (job, name), engine in engines.items():
-        label = f"pytorch {_torch_version()} (2 threads, channels-last)" if name == "torch" \
+        label = f"pytorch {harness.torch_version()} (2 threads, channels-last)" if name == "torch" \
             else "minicnn"
         rate = harness.median(engine.rates[job])
         print(f"{job:18s} {label:42s} {harness.summary(engine.rates[job]):>17s} "
@@ -201,15 +165,6 @@ def main():
             print(f"{job:18s} minicnn / pytorch: speed "
                   f"{harness.median(ours.rates[job]) / harness.median(theirs.rates[job]):.2f}x, "
                   f"peak RSS {peaks[job, 'minicnn'] / peaks[job, 'torch']:.2f}x")
-
-
-def _torch_version():
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version("torch")
-    except importlib.metadata.PackageNotFoundError:
-        return ""
 
 
 if __name__ == "__main__":
