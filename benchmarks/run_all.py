@@ -19,7 +19,7 @@ first training step after ``import minicnn`` with numba's cache warm and cold, a
 W3 the time VGG16's matrix products alone take at NumPy's BLAS speed.
 
 Prints a table of medians (min-max) and the ratios; writes ``docs/performance.md`` and
-``docs/figures/performance_scaling.png`` (``--out`` for another folder).
+``docs/figures/performance/scaling.png`` (``--out`` for another folder).
 
     python benchmarks/run_all.py            # 5 rounds of W1, 3 of W2 and W3 (about 6 minutes)
     python benchmarks/run_all.py --quick    # 2 rounds, fewer steps (about 3 minutes)
@@ -253,6 +253,7 @@ def machine():
 
 
 def report(results, rounds, firsts, gemm, loads, seconds, figure):
+    """The text of docs/performance.md; ``figure`` is the PNG's path relative to it."""
     by_key = {w.key: w for w in results}
     w1 = [by_key[k] for k in ("W1 b16", "W1 b64", "W1 b256")]
     lines = [
@@ -277,7 +278,7 @@ def report(results, rounds, firsts, gemm, loads, seconds, figure):
         f"{firsts[1]:.1f} s cold (an empty `NUMBA_CACHE_DIR`: every kernel compiles, once "
         f"per checkout).",
         "",
-        f"![scaling]({os.path.relpath(figure, os.path.join(ROOT, 'docs'))})",
+        f"![scaling]({figure})",
         "",
         "## Scaling",
         "",
@@ -367,7 +368,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=None, help="rounds of W1 (W2, W3: 2 fewer)")
     parser.add_argument("--no-torch", action="store_true", help="time minicnn alone")
     parser.add_argument("--out", default=os.path.join(ROOT, "docs"),
-                        help="folder for performance.md and figures/performance_scaling.png")
+                        help="folder for performance.md and figures/performance/scaling.png")
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 5)
     torch = not args.no_torch and importlib.util.find_spec("torch") is not None
@@ -392,10 +393,11 @@ def main():
     print(f"after:  {loads[1]}  ({seconds:.0f} s)\n")
 
     print("\n".join(table(results)))
-    os.makedirs(os.path.join(args.out, "figures"), exist_ok=True)
-    figure = os.path.join(args.out, "figures", "performance_scaling.png")
+    os.makedirs(os.path.join(args.out, "figures", "performance"), exist_ok=True)
+    figure = os.path.join(args.out, "figures", "performance", "scaling.png")
     scaling_figure(results, figure)
-    text = report(results, rounds, firsts, gemm, loads, seconds, figure)
+    text = report(results, rounds, firsts, gemm, loads, seconds,
+                  os.path.relpath(figure, args.out))
     path = os.path.join(args.out, "performance.md")
     with open(path, "w") as f:
         f.write(text)
