@@ -27,19 +27,15 @@ so at the end: then the accuracy means nothing about the chapter.
 """
 import argparse
 import os
-import tempfile
 import time
 
 import numpy as np
 
 from minicnn import layers, models, optimizers
-from minicnn.applications import VGG16
-from minicnn.datasets.shapes import make_shapes_folder
 from minicnn.preprocessing.image import ImageDataGenerator
-from minicnn.utils.data_utils import minicnn_home
 
-KAGGLE_DIR = os.path.join(minicnn_home(), "datasets", "cats_and_dogs_small")  # listing 5-4's
-SYNTHETIC_DIR = os.path.join(minicnn_home(), "datasets", "synthetic_shapes_small")
+from _common import cats_dogs_folder, vgg16_base
+
 IMAGE_SIZE = 150
 BATCH_SIZE = 20
 SAMPLES = {"train": 2000, "validation": 1000, "test": 1000}
@@ -60,31 +56,8 @@ if args.quick:
     IMAGE_SIZE, BATCH_SIZE, args.epochs = 32, 10, 2
     SAMPLES = {"train": 20, "validation": 10, "test": 10}
     os.environ["MINICNN_OFFLINE"] = "1"          # quick mode never downloads
-base_dir = args.data
-if base_dir is None and args.quick:
-    scratch = tempfile.TemporaryDirectory()      # removed when the script ends
-    base_dir = make_shapes_folder(os.path.join(scratch.name, "shapes"), 10, 5, 5, size=32)
-elif base_dir is None:
-    if os.path.isdir(os.path.join(KAGGLE_DIR, "train")):
-        base_dir = KAGGLE_DIR
-    else:
-        print(f"No Kaggle folder at {KAGGLE_DIR} (examples/make_small_cats_dogs.py makes it).\n"
-              f"Using the SYNTHETIC shapes folder {SYNTHETIC_DIR} instead.")
-        base_dir = make_shapes_folder(SYNTHETIC_DIR)
-readme = os.path.join(base_dir, "README.txt")
-if os.path.isfile(readme) and open(readme).read().startswith("SYNTHETIC"):
-    notes.append("SYNTHETIC images (ellipses vs rectangles), not the chapter's cats and dogs")
-
-weights = None if args.weights.lower() == "none" else args.weights
-try:
-    conv_base = VGG16(weights=weights, include_top=False,
-                      input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3))
-except OSError as error:                          # DownloadError: no file, no network
-    print(f"\n{error}\n\n*** Continuing with RANDOM weights. ***\n")
-    conv_base = VGG16(weights=None, include_top=False, input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3))
-    weights = None
-if weights is None:
-    notes.append("RANDOM VGG16 weights, not ImageNet's")
+base_dir = cats_dogs_folder(args.data, args.quick, notes)
+conv_base = vgg16_base(args.weights, IMAGE_SIZE, notes)
 conv_base.summary()
 
 # Listing 5-17: extracting features using the pretrained convolutional base
