@@ -100,10 +100,10 @@ def open_h5(path):
 
 
 @contextlib.contextmanager
-def atomic_h5(path, overwrite=True):
-    """An ``h5py.File`` on a temporary file beside ``path``, moved onto ``path`` when the
-    block ends without error (``os.replace``): a failed or interrupted save never leaves
-    a broken file in place of a good one."""
+def atomic_path(path, overwrite=True):
+    """The path of a temporary file beside ``path``, moved onto ``path`` when the block
+    ends without error (``os.replace``): a failed or interrupted save never leaves a
+    broken file in place of a good one."""
     path = os.fspath(path)
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} exists and overwrite=False")
@@ -113,8 +113,7 @@ def atomic_h5(path, overwrite=True):
                                suffix=".tmp")
     os.close(fd)
     try:
-        with h5py.File(tmp, "w") as f:
-            yield f
+        yield tmp
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)   # mkstemp's 0600 would outlive the rename
@@ -123,6 +122,28 @@ def atomic_h5(path, overwrite=True):
         with contextlib.suppress(OSError):
             os.remove(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_h5(path, overwrite=True):
+    """An ``h5py.File`` written to ``atomic_path(path)``: all of it, or nothing."""
+    with atomic_path(path, overwrite) as tmp, h5py.File(tmp, "w") as f:
+        yield f
+
+
+def read_planned(plan, path):
+    """Read the planned ``[(param, dataset), ...]`` into ``[(param, array), ...]``.
+
+    Nothing is assigned yet: a load reads and checks every array first, so a failure
+    leaves the model as it was.
+    """
+    values = []
+    for param, ds in plan:
+        value = read_array(ds)
+        if value.shape != tuple(param.shape):
+            raise H5FormatError(f"{path}: dataset {ds.name!r} gave {value.shape} values")
+        values.append((param, value))
+    return values
 
 
 # ---------------------------------------------------------------- attributes

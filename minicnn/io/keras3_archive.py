@@ -14,9 +14,7 @@ import contextlib
 import datetime
 import io
 import json
-import os
 import struct
-import tempfile
 import warnings
 import zipfile
 import zlib
@@ -134,7 +132,7 @@ def load_model(path, compile=True):
         config = _config(zf, path)
         model = _model(config, path)
         with _weights(zf, path, model) as f:
-            values = keras3_weights.read(keras3_weights.plan(f, model, path), path)
+            values = h5_format.read_planned(keras3_weights.plan(f, model, path), path)
             settings = keras3_config.compile_args(config.get("compile_config"), path) \
                 if compile else None
             if settings is not None:
@@ -168,31 +166,8 @@ def save_model(model, path, overwrite=True, include_optimizer=True):
         keras3_weights.write(f, model, include_optimizer)
     metadata = {"keras_version": f"minicnn-{__version__}",
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
-    with _atomic(path, overwrite) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+    with h5_format.atomic_path(path, overwrite) as tmp, \
+            zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(METADATA, json.dumps(metadata))
         zf.writestr(CONFIG, json.dumps(config))
         zf.writestr(WEIGHTS, buffer.getvalue())
-
-
-@contextlib.contextmanager
-def _atomic(path, overwrite=True):
-    """A temporary file beside ``path``, moved onto ``path`` when the block ends without
-    error (as ``h5_format.atomic_h5``): a failed save never leaves a broken file."""
-    path = os.fspath(path)
-    if not overwrite and os.path.exists(path):
-        raise FileExistsError(f"{path} exists and overwrite=False")
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
-    os.close(fd)
-    try:
-        yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise

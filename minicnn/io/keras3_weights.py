@@ -240,17 +240,6 @@ def _groups_with_arrays(f, path, prefix="", depth=0):
     return found
 
 
-def read(plan_, path):
-    """The planned datasets' arrays, ``[(param, array), ...]``; nothing is assigned yet."""
-    values = []
-    for param, ds in plan_:
-        value = h5_format.read_array(ds)
-        if value.shape != tuple(param.shape):
-            raise H5FormatError(f"{path}: dataset {ds.name!r} gave {value.shape} values")
-        values.append((param, value))
-    return values
-
-
 def read_optimizer(f, model, path):
     """``(iterations, learning_rate, [(param, state_name, array), ...])`` for a compiled
     model, or ``None``: no state in the file, or state that does not fit (warned, as Keras
@@ -315,7 +304,7 @@ def load(f, model, path, by_name=False, skip_mismatch=False):
         raise H5FormatError(f"load_weights: by_name=True matches layers by name in Keras 2 "
                             f".h5 files; {path} is in Keras 3's layout, whose weights are "
                             "matched by layer class and order, as Keras 3 does")
-    values = read(plan(f, model, path, skip_mismatch), path)
+    values = h5_format.read_planned(plan(f, model, path, skip_mismatch), path)
     return values, read_optimizer(f, model, path)
 
 

@@ -155,7 +155,7 @@ def load_model(filepath, compile=True):
             raise H5FormatError(f"{path} holds weights only (no model_config): build the model "
                                 "in code, then call model.load_weights(path)")
         model = config_module.model_from_config(config)
-        values = _read(_plan(group, model, path), path)
+        values = h5_format.read_planned(_plan(group, model, path), path)
         compile_kwargs = training_config.compile_args(
             h5_format.read_json(f, "training_config"), path) if compile else None
         if compile_kwargs is not None:
@@ -192,7 +192,7 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
             keras3_weights.apply(model, values, state)
             return
         group, _ = h5_format.weights_root(f, path)
-        values = _read(_plan(group, model, path, by_name, skip_mismatch), path)
+        values = h5_format.read_planned(_plan(group, model, path, by_name, skip_mismatch), path)
     _assign(values)
 
 
@@ -233,16 +233,6 @@ def _plan(group, model, path, by_name=False, skip_mismatch=False):
             continue
         plan += [(owner.params[key], ds) for (owner, key), (_, ds) in zip(slots, weights)]
     return plan
-
-
-def _read(plan, path):
-    values = []
-    for param, ds in plan:
-        value = h5_format.read_array(ds)
-        if value.shape != tuple(param.shape):
-            raise H5FormatError(f"{path}: dataset {ds.name!r} gave {value.shape} values")
-        values.append((param, value))
-    return values
 
 
 def _assign(values):
