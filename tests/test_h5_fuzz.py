@@ -37,16 +37,22 @@ class Files(dict):
         return f"<valid files {sorted(self)}>"
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    """Valid files to damage: ``{name: (bytes, a model their weights fit)}``."""
-    folder = tmp_path_factory.mktemp("fuzz")
+def trained_sequential():
+    """``sequential()`` compiled with Adam and trained one step, so it has optimizer state."""
     backend.clear_session()
     backend.set_seed(0)
     x = np.random.default_rng(0).random((4, 6, 6, 1)).astype("float32")
     model = sequential()
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["acc"])
     model.train_on_batch(x, np.eye(3, dtype="float32")[[0, 1, 2, 0]])
+    return model
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Valid files to damage: ``{name: (bytes, a model their weights fit)}``."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    model = trained_sequential()
     model.save(folder / "seq.h5")
     model.save_weights(folder / "weights.h5")
     functional().save(folder / "fun.h5")

@@ -16,27 +16,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import DATA
-from minicnn import backend, layers, models
+from minicnn import layers, models
 from minicnn.io import H5FormatError
 
-from test_h5_fuzz import _paths, json_values, text   # the .h5 fuzzer's strategies
+from test_h5_fuzz import (Files, _paths, functional, json_values, sequential,  # the .h5
+                          text, trained_sequential)                           # fuzzer's parts
 
 MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
-
-
-def sequential():
-    return models.Sequential([
-        layers.Conv2D(2, 3, activation="relu", input_shape=(6, 6, 1)), layers.MaxPooling2D(2),
-        layers.Flatten(), layers.Dense(3, activation="softmax")])
-
-
-def functional():
-    inputs = layers.Input(shape=(6, 6, 1))
-    t = layers.Conv2D(2, 3, padding="same")(inputs)
-    t = models.Sequential([layers.AveragePooling2D(2, input_shape=(6, 6, 2)),
-                           layers.Activation("tanh")])(t)
-    out = layers.Dense(2)(layers.Dropout(0.5)(layers.Flatten()(t)))
-    return models.Model(inputs, [out, t])
 
 
 def branch():
@@ -56,21 +42,11 @@ def compiled(builder):
     return build
 
 
-class Files(dict):
-    def __repr__(self):          # keep hypothesis' reports short
-        return f"<valid files {sorted(self)}>"
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """Valid files to damage: ``{name: (bytes, suffix, a model their weights fit)}``."""
     folder = tmp_path_factory.mktemp("fuzz3")
-    backend.clear_session()
-    backend.set_seed(0)
-    x = np.random.default_rng(0).random((4, 6, 6, 1)).astype("float32")
-    model = sequential()
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["acc"])
-    model.train_on_batch(x, np.eye(3, dtype="float32")[[0, 1, 2, 0]])
+    model = trained_sequential()
     model.save(folder / "seq.keras")
     model.save_weights(folder / "weights.weights.h5")
     functional().save(folder / "fun.keras")
