@@ -11,7 +11,11 @@ Every activation here has a derivative that can be written from its output
 
 ``forward`` may overwrite ``z`` (pass ``inplace=True`` when ``z`` is a fresh
 temporary, as inside ``Dense`` and ``Conv2D``): it saves a copy per layer.
+``forward_biased(z, bias)`` is what those layers call on their matrix product: the
+bias, then the activation, in place; ReLU does both in one pass over ``z`` and its
+backward in one pass too (``kernels.bias_relu``, ``kernels.relu_backward``).
 """
+from . import kernels
 from .backend import get_array_module
 
 
@@ -25,6 +29,15 @@ class Activation:
 
     def __repr__(self):
         return f"<activation {self.name}>"
+
+    def forward_biased(self, z, bias):
+        """``forward(z + bias)`` in place on a fresh matrix product ``z: (M, F)``.
+
+        ``bias``: ``(F,)``, or ``None`` for a layer without one. Returns ``y`` (``z``).
+        """
+        if bias is not None:
+            z += bias
+        return self.forward(z, inplace=True)
 
 
 class Linear(Activation):
@@ -44,8 +57,13 @@ class ReLU(Activation):
         xp = get_array_module(z)
         return xp.maximum(z, 0, out=z if inplace else None)
 
+    def forward_biased(self, z, bias):
+        if bias is None:
+            return self.forward(z, inplace=True)
+        return kernels.bias_relu(z, bias)          # one pass: z = max(z + bias, 0)
+
     def backward(self, dy, y):
-        return dy * (y > 0)
+        return kernels.relu_backward(dy, y)        # dy * (y > 0), one pass
 
 
 class Sigmoid(Activation):

@@ -375,3 +375,47 @@ def test_kernels_agree_on_every_thread_count_and_refuse_a_bad_one(monkeypatch):
     for bad in (0, numba.config.NUMBA_NUM_THREADS + 1):
         with pytest.raises(ValueError, match="kernel threads must be 1 to"):
             cpu.set_threads(bad)
+
+
+# ------------------------------------------------------------ bias + ReLU
+@given(M=st.integers(1, 40), F=st.integers(1, 9), seed=st.integers(0, 2**16),
+       dtype=st.sampled_from(["float32", "float64"]))
+def test_bias_relu_twins_agree_and_work_in_place(M, F, seed, dtype):
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((M, F)).astype(dtype)
+    bias = rng.standard_normal(F).astype(dtype)
+    expected = np.maximum(z + bias, 0)                          # what the layers did before
+    for twin in TWINS:
+        out = z.copy()
+        assert twin.bias_relu(out, bias) is out                 # in place
+        np.testing.assert_array_equal(out, expected)
+        assert out.dtype == z.dtype
+
+
+@given(shape=st.lists(st.integers(1, 6), min_size=1, max_size=4), seed=st.integers(0, 2**16))
+def test_relu_backward_twins_agree(shape, seed):
+    rng = np.random.default_rng(seed)
+    dy = rng.standard_normal(shape).astype("float32")
+    y = np.maximum(rng.standard_normal(shape), 0).astype("float32")   # about half the units off
+    for twin in TWINS:
+        dz = twin.relu_backward(dy, y)
+        assert dz.shape == dy.shape and dz.dtype == dy.dtype
+        np.testing.assert_array_equal(dz, dy * (y > 0))
+
+
+@twins
+def test_relu_kernels_keep_nan(twin):
+    """A NaN stays NaN forward (as np.maximum) and backward (NaN * 0, as TensorFlow's ReluGrad)."""
+    z = np.array([[np.nan, -1.0, 2.0]], dtype="float32")
+    np.testing.assert_array_equal(twin.bias_relu(z, np.zeros(3, "float32")), [[np.nan, 0, 2]])
+    dy = np.array([np.nan, np.nan, 1.0, np.inf], dtype="float32")
+    y = np.array([0.0, 1.0, 0.0, 0.0], dtype="float32")
+    with np.errstate(invalid="ignore"):                         # inf * 0, on purpose
+        np.testing.assert_array_equal(twin.relu_backward(dy, y), [np.nan, np.nan, 0, np.nan])
+
+
+def test_relu_kernels_refuse_bad_shapes():
+    with pytest.raises(ValueError, match="bias_relu: expected bias of shape"):
+        cpu.bias_relu(np.zeros((2, 3), "float32"), np.zeros(4, "float32"))
+    with pytest.raises(ValueError, match="relu_backward: expected y of shape"):
+        cpu.relu_backward(np.zeros((2, 3), "float32"), np.zeros((3, 2), "float32"))

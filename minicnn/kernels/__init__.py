@@ -1,4 +1,4 @@
-"""Convolution and pooling kernels, in three twins with one signature each.
+"""Convolution, pooling and ReLU kernels, in three twins with one signature each.
 
 Notation (used in every kernel module)::
 
@@ -28,6 +28,7 @@ __all__ = [
     "im2col", "col2im",
     "maxpool_forward", "maxpool_backward",
     "avgpool_forward", "avgpool_backward",
+    "bias_relu", "relu_backward",
 ]
 
 
@@ -83,3 +84,13 @@ def avgpool_forward(x, KH, KW, SH, SW, padding):
 def avgpool_backward(dy, x_shape, KH, KW, SH, SW, padding):
     """Spread ``dy: (N, OH, OW, C)`` evenly over each window's in-bounds cells."""
     return _twin(dy).avgpool_backward(dy, x_shape, KH, KW, SH, SW, padding)
+
+
+def bias_relu(z, bias):
+    """A layer's bias and ReLU in one pass, in place: ``z: (M, F)``, ``bias: (F,)`` -> ``z``."""
+    return _twin(z).bias_relu(z, bias)
+
+
+def relu_backward(dy, y):
+    """The gradient through a ReLU, ``dy * (y > 0)``: a new array shaped like ``dy``."""
+    return _twin(dy).relu_backward(dy, y)

@@ -201,3 +201,40 @@ def avgpool_backward(dy, x_shape, KH, KW, SH, SW, padding):
                         if _inside(ih, iw, H, W):
                             dx[n, ih, iw, :] += share
     return dx
+
+
+# ------------------------------------------------------------------ bias + ReLU
+def bias_relu(z, bias):
+    """A layer's bias and ReLU in one pass, in place: ``z = max(z + bias, 0)``.
+
+    Args:
+        z: (M, F) float32 or float64, a Conv2D's or Dense's matrix product (one row per
+            output pixel or sample, one column per filter or unit); overwritten.
+        bias: (F,).
+
+    Returns:
+        ``z``. A NaN stays NaN, as with ``np.maximum``.
+    """
+    M, F = z.shape
+    for m in range(M):
+        for f in range(F):
+            v = z[m, f] + bias[f]
+            z[m, f] = 0 if v < 0 else v
+    return z
+
+
+def relu_backward(dy, y):
+    """The gradient through a ReLU: ``dy * (y > 0)``, a new array.
+
+    Args:
+        dy: the gradient with respect to the ReLU's output, any shape.
+        y: the ReLU's output, the same shape.
+
+    Returns:
+        ``dz``, the shape and dtype of ``dy``: ``dy`` where the unit was on, else
+        ``dy * 0`` (0, or NaN where ``dy`` is NaN or infinite, as TensorFlow's ReluGrad).
+    """
+    dz = np.empty_like(dy)
+    for i in np.ndindex(dy.shape):
+        dz[i] = dy[i] * (1 if y[i] > 0 else 0)
+    return dz

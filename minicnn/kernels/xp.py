@@ -192,3 +192,22 @@ def avgpool_backward(dy, x_shape, KH, KW, SH, SW, padding):
             cell = _cell(dxpad, ki, kj, OH, OW, SH, SW)
             cell += share
     return xp.ascontiguousarray(dxpad[:, PT:PT + H, PL:PL + W, :])
+
+
+def bias_relu(z, bias):
+    """``z = max(z + bias, 0)`` in place. See ``reference.bias_relu``.
+
+    Args:
+        z: (M, F). bias: (F,).
+
+    Returns:
+        ``z``.
+    """
+    xp = backend.get_array_module(z)
+    z += bias
+    return xp.maximum(z, 0, out=z)
+
+
+def relu_backward(dy, y):
+    """``dy * (y > 0)``. See ``reference.relu_backward``."""
+    return dy * (y > 0)

@@ -130,9 +130,8 @@ class Conv2D(Layer):
                 rows = slice(n0 * OH * OW, min(n0 + chunk, N) * OH * OW)
                 part = kernels.im2col(x[n0:n0 + chunk], KH, KW, SH, SW, self.padding)
                 xp.matmul(part, kernel, out=z[rows])
-        if self.use_bias:
-            z += self.params["bias"]
-        y = self.activation.forward(z, inplace=True).reshape(N, OH, OW, F)
+        y = self.activation.forward_biased(
+            z, self.params["bias"] if self.use_bias else None).reshape(N, OH, OW, F)
         self._cache = (x, cols, y) if self._keep_cache else None
         return y
 

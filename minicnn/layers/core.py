@@ -59,9 +59,8 @@ class Dense(Layer):
         x = self._prepare(x)
         x2 = x.reshape(-1, x.shape[-1])                # (M, D), M = N * ...
         z = x2 @ self.params["kernel"]                 # (M, U)
-        if self.use_bias:
-            z += self.params["bias"]
-        y = self.activation.forward(z, inplace=True)
+        y = self.activation.forward_biased(
+            z, self.params["bias"] if self.use_bias else None)
         self._cache = (x.shape, x2, y) if self._keep_cache else None
         return y.reshape(x.shape[:-1] + (self.units,))
 
