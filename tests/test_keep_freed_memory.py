@@ -13,7 +13,7 @@ import numpy as np
 import minicnn
 
 def step():                                   # what a training step does: big arrays, freed
-    arrays = [np.ones((30 << 20) // 8) for _ in range(3)]    # 3 x 30 MiB, every page written
+    arrays = [np.ones((size << 20) // 8) for size in (3, 30, 70)]   # MiB; every page written
     return sum(float(a[-1]) for a in arrays)
 
 step(); step()
@@ -37,8 +37,9 @@ def test_freed_memory_is_reused_without_page_faults():
     kept, faults = page_faults(keep=True)
     default, faults_default = page_faults(keep=False)
     assert kept and not default
-    # 3 steps x 90 MiB given back and faulted in again: thousands of faults (4 KiB or 2 MiB pages)
-    assert faults_default > 2000, faults_default
+    # 3 steps x 103 MiB given back and faulted in again: thousands of faults (4 KiB or 2 MiB
+    # pages); the 70 MiB array is above any mmap threshold glibc can be given
+    assert faults_default > 500, faults_default
     assert faults < faults_default / 10, (faults, faults_default)
 
 
