@@ -18,17 +18,17 @@ Two tables from one run:
 Each engine runs in its own worker process and the rounds of all three are
 interleaved (see harness.py): the pipeline is the third engine, whose two modes
 are "training fed by the pipeline" and "the pipeline alone". Medians with
-min-max over the rounds. minicnn's speed collapses when other processes keep
-the cores busy (training fell from about 50 to 2-6 images/s here while another
-test suite ran), so the load average is printed with the table.
+min-max over the rounds, with the load average beside the table: other busy
+processes slow both engines.
 
     python benchmarks/cats_dogs.py             # 5 rounds (about 90 s on 2 cores)
     python benchmarks/cats_dogs.py --quick     # 3 shorter rounds (about 55 s)
 
-Measured on 2 quiet cores (load average 2.6, most of it this run): minicnn trains
-about 55 images/s and infers about 190, PyTorch about 97 and 290 (minicnn 0.56x
-and 0.66x); the augmenting pipeline gives about 2,900 images/s with 2 loading
-threads, so training fed by it runs at the network's own speed (0.95x).
+Measured on 2 quiet cores (2026-11-28, --quick): minicnn trains about 83 images/s and
+infers about 251, PyTorch about 89 and 315-395 (its inference varies most between
+rounds); minicnn 0.93x and 0.64-0.8x. The augmenting pipeline gives about 2,600
+images/s with 2 loading threads, so training fed by it runs at the network's own
+speed (0.98x).
 """
 import argparse
 import contextlib

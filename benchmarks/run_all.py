@@ -319,40 +319,34 @@ def report(results, rounds, firsts, gemm, loads, seconds, figure):
 
 ANALYSIS = """## What remains, and why
 
-- **W1 (MNIST net)** is at PyTorch's level: the step is short (about 11 ms at batch 64),
-  and what a textbook engine wastes there (pooling 44%, ReLU copies 18%, im2col 16% in
+- **W1 (MNIST net) and W2 (cats vs dogs)** meet the target. What a textbook engine wastes
+  around the matrix products (pooling 44%, ReLU copies 18%, im2col 16% of a W1 step in
   the issue's profile) is mostly gone: max pooling in one numba pass keeping an int8
-  argmax, ReLU applied in place on the GEMM output, matrix products written into reused
-  buffers, no backward caches at inference, no dx for the first layer, freed memory
-  kept for the next step (`minicnn/memory.py`: at batch 256 it removed ~2,100 page
-  faults per step, +20%).
-- **Scaling with the batch.** From batch 16 to 256 the time per sample changes by less
-  than 20% in both engines (see *Scaling*; which way depends on the run): at 16, fixed
+  argmax; bias and ReLU in one pass over the product's output, in place, and ReLU's
+  backward in one pass (`kernels.bias_relu`, `kernels.relu_backward`: 20 ms -> 5 ms per
+  W2 batch); products written into reused buffers; no backward caches at inference; no
+  dx for the first layer; and freed memory kept for the next step (`minicnn/memory.py`:
+  glibc had handed every large array back to the system and faulted it in again, ~2,300
+  page faults per W2 training step; keeping them took W2 training from 66 to 86 images/s
+  and VGG16 from 11 to 14). What is left of W2's step besides the products (about a
+  third): im2col, pooling and col2im, memory-bound passes; conv2's 191 MB im2col matrix
+  exceeds `WORKSPACE_BYTES` (128 MiB), so training builds it twice, in chunks.
+- **Scaling with the batch.** From batch 16 to 256 the time per sample changes by at most
+  about 30% in either engine (see *Scaling*; which way varies between runs): at 16, fixed
   per-layer costs (Python calls, thread wake-ups) weigh more; at 256 a layer's
   activations (conv1's output: 22 MB, against 1.4 MB at 16) no longer stay in the caches
-  between layers. PyTorch's inference at batch 16 is faster than at 64 (oneDNN's
-  small-batch kernels); minicnn's is flat. VGG16's GFLOP/s stays about flat from 112 to
-  224 pixels in both engines: the cost grows linearly with the pixels, as the arithmetic
-  does.
-- **W3 (VGG16)** is bound by the matrix products. Timed alone at NumPy's BLAS speed they
-  leave room for at most about half of PyTorch's throughput (the "engine doing nothing
-  else" figures above): PyTorch's convolutions (oneDNN) run AVX-512 code at about 400
-  GFLOP/s, NumPy's OpenBLAS reaches about 210 on these shapes. This machine sets
-  `OPENBLAS_CORETYPE=Haswell`, which keeps OpenBLAS on its AVX2 kernels; minicnn leaves
-  the environment alone (with `OPENBLAS_CORETYPE=SkylakeX` OpenBLAS uses AVX-512 and
-  minicnn measured 18.8 images/s at 150x150 here, about 0.6x). A NumPy engine closes the rest of the gap only with
-  a faster matrix product than NumPy's; the target is not met.
-- **W2 (cats vs dogs)** trains at 0.6-0.7x and infers at about 0.75x (across runs). The
-  products alone (above) would allow more, so the rest of the step is what remains. A
-  pyinstrument profile of 6 training steps (`benchmarks/run_all.py`'s W2 model,
-  2026-11-28) put per step: matrix products ~270 ms, im2col ~67 ms (about 460 MB of
-  copies per step: conv2's 191 MB im2col matrix exceeds `WORKSPACE_BYTES`, 128 MiB, so it
-  is built in chunks and built again for the kernel's gradient), pooling forward and
-  backward ~37 ms, ReLU forward and backward ~37 ms, col2im ~30 ms, bias sums ~12 ms.
-  Each of these is a memory-bound pass; keeping conv2's matrix (`WORKSPACE_BYTES` = 256
-  MiB) gained only 4% for 200 MB more memory, so the bound stays. What would close the
-  gap: fusing ReLU's backward and pooling's backward into one pass, and a direct
-  (im2col-free) convolution for the kernel gradient.
+  between layers. VGG16's GFLOP/s stays about flat from 112 to 224 pixels in both
+  engines: the cost grows linearly with the pixels, as the arithmetic does.
+- **W3 (VGG16)** misses the target, and the figures above say why: nine tenths of its
+  time are the matrix products, and NumPy's OpenBLAS does them at about 210 GFLOP/s
+  where PyTorch's oneDNN convolutions run AVX-512 code at about 450. An engine that did
+  nothing but those products would reach under half of PyTorch's throughput. This machine
+  sets `OPENBLAS_CORETYPE=Haswell`, which keeps OpenBLAS on its AVX2 kernels; minicnn
+  leaves the environment alone. With `OPENBLAS_CORETYPE=SkylakeX` (OpenBLAS' AVX-512
+  kernels) minicnn measured 24.2 images/s at 150x150 here, about 0.7-0.8x PyTorch, so
+  on an AVX-512 machine without that setting the gap mostly closes by itself. Closing it
+  here would take a faster matrix product than NumPy's, which a NumPy engine does not
+  have.
 - **Memory** stays bounded: `predict` keeps no backward caches, frees each activation
   after its last reader and builds im2col matrices at most `WORKSPACE_BYTES` at a time.
 - **Under load** (other programs busy on every core) both engines slow down alike,
