@@ -222,7 +222,7 @@ def scaling_figure(results, path):
         right.plot([w.options["size"] for w in w3],
                    [rate(w, engine, "infer") * vgg16.gflop_per_image(w.options["size"])
                     for w in w3], style, label=name)
-    left.set(xscale="log", yscale="log", xlabel="batch size", ylabel="samples/s",
+    left.set(xscale="log", xlabel="batch size", ylabel="samples/s", ylim=(0, None),
              title="W1 MNIST net: throughput vs batch")
     left.set_xticks([16, 64, 256], ["16", "64", "256"])
     left.minorticks_off()

@@ -4,6 +4,7 @@ Random cases come from ``cases()``: kernels 1-5 (non-square too), strides 1-3,
 images up to 16x16 with up to 4 channels, batch 1-3, both paddings. The
 chapter's real layer shapes are added as explicit ``@example``s.
 """
+import os
 from collections import namedtuple
 
 import numpy as np
@@ -372,9 +373,20 @@ def test_kernels_agree_on_every_thread_count_and_refuse_a_bad_one(monkeypatch):
         y, argmax = cpu.maxpool_forward(x, 2, 2, 2, 2, "valid")
         np.testing.assert_array_equal(y, expected_pool[0])
         np.testing.assert_array_equal(argmax, expected_pool[1])
-    for bad in (0, numba.config.NUMBA_NUM_THREADS + 1):
-        with pytest.raises(ValueError, match="kernel threads must be 1 to"):
+    for bad in (0, numba.config.NUMBA_NUM_THREADS + 1, 1.5, "two"):
+        with pytest.raises(ValueError, match="set_threads: kernel threads must be a whole number"):
             cpu.set_threads(bad)
+
+
+def test_a_bad_kernel_thread_setting_is_named_on_import():
+    import subprocess
+    import sys
+
+    env = dict(os.environ, MINICNN_KERNEL_THREADS="lots")
+    run = subprocess.run([sys.executable, "-c", "import minicnn.kernels.cpu"], env=env,
+                         capture_output=True, text=True)
+    assert run.returncode != 0
+    assert "MINICNN_KERNEL_THREADS: kernel threads must be a whole number" in run.stderr
 
 
 # ------------------------------------------------------------ bias + ReLU

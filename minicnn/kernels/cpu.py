@@ -46,16 +46,27 @@ from numba import njit, prange  # noqa: E402
 from .geometry import argmax_dtype, conv_geometry
 
 
-THREADS = int(os.environ.get("MINICNN_KERNEL_THREADS", "1"))
+def _checked_threads(n, where):
+    """``n`` as a thread count from 1 to numba's ``NUMBA_NUM_THREADS``, or a clear error."""
+    most = numba.config.NUMBA_NUM_THREADS
+    try:
+        count = int(n)
+    except (TypeError, ValueError):
+        count = 0
+    if not 1 <= count <= most or count != float(n):
+        raise ValueError(f"{where}: kernel threads must be a whole number from 1 to {most} "
+                         f"(NUMBA_NUM_THREADS), got {n!r}")
+    return count
+
+
+THREADS = _checked_threads(os.environ.get("MINICNN_KERNEL_THREADS", "1"),
+                           "MINICNN_KERNEL_THREADS")
 
 
 def set_threads(n):
     """Run the kernels on ``n`` numba threads (at most numba's ``NUMBA_NUM_THREADS``)."""
     global THREADS
-    if not 1 <= int(n) <= numba.config.NUMBA_NUM_THREADS:
-        raise ValueError(f"kernel threads must be 1 to {numba.config.NUMBA_NUM_THREADS} "
-                         f"(NUMBA_NUM_THREADS), got {n!r}")
-    THREADS = int(n)
+    THREADS = _checked_threads(n, "set_threads")
 
 
 def _parallel(loops):
