@@ -13,7 +13,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from minicnn import backend, kernels
-from minicnn.kernels import cpu, reference, xp
+from minicnn.kernels import cpu, reference, threads, xp
 from minicnn.kernels.geometry import conv_geometry
 
 TWINS = [reference, cpu, xp]
@@ -359,16 +359,16 @@ def test_dispatcher_runs_the_chosen_twin(mode, twin, monkeypatch):
 
 # ------------------------------------------------------------ threads
 def test_kernels_agree_on_every_thread_count_and_refuse_a_bad_one(monkeypatch):
-    """cpu.THREADS only splits the prange loops: the numbers are the same on 1 or 2 threads."""
+    """threads.THREADS only splits the prange loops: the numbers are the same on 1 or 2 threads."""
     import numba
 
     x = np.random.default_rng(0).standard_normal((3, 9, 9, 4)).astype("float32")
     expected_cols = reference.im2col(x, 3, 3, 1, 1, "same")
     expected_pool = reference.maxpool_forward(x, 2, 2, 2, 2, "valid")
-    monkeypatch.setattr(cpu, "THREADS", cpu.THREADS)   # restored after the test
+    monkeypatch.setattr(threads, "THREADS", threads.THREADS)   # restored after the test
     for n in range(1, numba.config.NUMBA_NUM_THREADS + 1):
         cpu.set_threads(n)
-        assert cpu.THREADS == n
+        assert threads.THREADS == n
         np.testing.assert_array_equal(cpu.im2col(x, 3, 3, 1, 1, "same"), expected_cols)
         y, argmax = cpu.maxpool_forward(x, 2, 2, 2, 2, "valid")
         np.testing.assert_array_equal(y, expected_pool[0])

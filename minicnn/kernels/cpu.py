@@ -28,62 +28,25 @@ makes them sleep at once; it is set here, before numba starts its threads, unles
 you set it yourself. Even so, when other programs keep every core busy, the two
 pools wait on each other's sleeping threads: an MNIST training step took 1.2 s
 instead of 11 ms on 2 cores with two busy processes beside it (PyTorch: 42 ms).
-So the kernels run on ``THREADS`` numba threads, 1 unless ``MINICNN_KERNEL_THREADS``
-says otherwise (or ``set_threads(n)``), and the matrix products keep every core:
+So the kernels run on ``threads.THREADS`` numba threads, 1 unless
+``MINICNN_KERNEL_THREADS`` says otherwise (or ``set_threads(n)``, from ``threads.py``),
+and the matrix products keep every core:
 on one thread the same step takes 35 ms under that load, and quiet it costs
 nothing measurable (these copies are a small part of a step; see
 ``benchmarks/run_all.py``). The loops stay ``prange`` loops, ready for more threads.
 """
-import functools
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
-from .geometry import argmax_dtype, conv_geometry
+from .geometry import argmax_dtype, conv_geometry  # noqa: E402
+from . import threads  # noqa: E402
 
-
-def _checked_threads(n, where):
-    """``n`` as a thread count from 1 to numba's ``NUMBA_NUM_THREADS``, or a clear error."""
-    most = numba.config.NUMBA_NUM_THREADS
-    try:
-        count = int(n)
-    except (TypeError, ValueError):
-        count = 0
-    if not 1 <= count <= most or count != float(n):
-        raise ValueError(f"{where}: kernel threads must be a whole number from 1 to {most} "
-                         f"(NUMBA_NUM_THREADS), got {n!r}")
-    return count
-
-
-THREADS = _checked_threads(os.environ.get("MINICNN_KERNEL_THREADS", "1"),
-                           "MINICNN_KERNEL_THREADS")
-
-
-def set_threads(n):
-    """Run the kernels on ``n`` numba threads (at most numba's ``NUMBA_NUM_THREADS``)."""
-    global THREADS
-    THREADS = _checked_threads(n, "set_threads")
-
-
-def _parallel(loops):
-    """``njit(parallel=True, cache=True)``, called on ``THREADS`` threads.
-
-    numba's thread count belongs to the calling thread, so it is set at each call
-    (about a microsecond); ``.compiled`` is the jitted function itself.
-    """
-    compiled = njit(parallel=True, cache=True)(loops)
-
-    @functools.wraps(loops)
-    def run(*args):
-        numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
-        return compiled(*args)
-
-    run.compiled = compiled
-    return run
+_parallel = threads.parallel
+set_threads = threads.set_threads                  # the public switch, kept here too
 
 
 def _expect(kernel, what, array, shape):
