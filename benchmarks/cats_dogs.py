@@ -185,23 +185,13 @@ def main():
           f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), load "
           f"average up to {load:.1f}; numpy {np.__version__}, numba {numba.__version__}; "
           f"median (min-max) images/s over {rounds} rounds")
-    print(f"{'engine':36s} {'training':>20s} {'inference':>20s}")
-    for e in engines:
-        label = "pytorch (2 threads, channels-last)" if e.name == "torch" else e.name
-        print(f"{label:36s} {harness.summary(e.rates['train']):>20s} "
-              f"{harness.summary(e.rates['infer']):>20s}")
-    ours = engines[0]
-    for other in engines[1:]:
-        print(f"minicnn / {other.name}: training "
-              f"{harness.median(ours.rates['train']) / harness.median(other.rates['train']):.2f}x, "
-              f"inference "
-              f"{harness.median(ours.rates['infer']) / harness.median(other.rates['infer']):.2f}x")
+    harness.print_rates(engines)
     print(f"\ndata pipeline: flow_from_directory + the book's augmentation, batch {BATCH}, "
           f"{pipeline_workers()} loading threads")
-    print(f"{'augmented batches alone':36s} {harness.summary(pipeline.rates['infer']):>20s}")
-    print(f"{'minicnn training fed by them':36s} {harness.summary(pipeline.rates['train']):>20s}")
+    print(f"{'augmented batches alone':36s} {harness.summary(pipeline.rates['infer']):>24s}")
+    print(f"{'minicnn training fed by them':36s} {harness.summary(pipeline.rates['train']):>24s}")
     print(f"training fed by the pipeline / on in-memory batches: "
-          f"{harness.median(pipeline.rates['train']) / harness.median(ours.rates['train']):.2f}x")
+          f"{harness.median(pipeline.rates['train']) / harness.median(engines[0].rates['train']):.2f}x")
 
 
 def pipeline_workers():

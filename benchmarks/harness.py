@@ -84,6 +84,20 @@ def median(rates):
     return statistics.median(rates)
 
 
+def print_rates(engines, width=36):
+    """A table of each engine's training and inference rates, then the ratios of the first
+    engine (minicnn) to each other one."""
+    print(f"{'engine':{width}s} {'training':>24s} {'inference':>24s}")
+    for e in engines:
+        label = "pytorch (2 threads, channels-last)" if e.name == "torch" else e.name
+        print(f"{label:{width}s} {summary(e.rates['train']):>24s} {summary(e.rates['infer']):>24s}")
+    ours = engines[0]
+    for other in engines[1:]:
+        train = median(ours.rates["train"]) / median(other.rates["train"])
+        infer = median(ours.rates["infer"]) / median(other.rates["infer"])
+        print(f"minicnn / {other.name}: training {train:.2f}x, inference {infer:.2f}x")
+
+
 def load():
     """The load averages, for the record printed beside a table."""
     return "load average %.2f, %.2f, %.2f" % os.getloadavg()

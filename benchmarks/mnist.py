@@ -150,17 +150,7 @@ def main():
     print(f"\nW1: the chapter's MNIST convnet, batch {BATCH}, float32, {os.cpu_count()} CPUs "
           f"({platform.processor() or platform.machine()}); numpy {np.__version__}, "
           f"numba {numba.__version__}; median (min-max) samples/s over {rounds} rounds")
-    print(f"{'engine':30s} {'training':>24s} {'inference':>24s}")
-    for e in engines:
-        label = "pytorch (2 threads, channels-last)" if e.name == "torch" else e.name
-        print(f"{label:30s} {harness.summary(e.rates['train']):>24s} "
-              f"{harness.summary(e.rates['infer']):>24s}")
-    ours = engines[0]
-    for other in engines[1:]:
-        print(f"minicnn / {other.name}: training "
-              f"{harness.median(ours.rates['train']) / harness.median(other.rates['train']):.2f}x, "
-              f"inference "
-              f"{harness.median(ours.rates['infer']) / harness.median(other.rates['infer']):.2f}x")
+    harness.print_rates(engines)
     if not args.quick:
         full_epoch()
 
