@@ -17,7 +17,7 @@ _scratch = []                                    # temporary folders, removed at
 
 
 def cats_dogs_folder(data, quick, notes):
-    """The folder holding ``train/``, ``validation/``, ``test/`` for the section-3 examples.
+    """The folder holding ``train/``, ``validation/``, ``test/`` for the section-2 and 3 examples.
 
     ``data`` (``--data``) if given; with ``quick`` a tiny temporary 32x32 synthetic one;
     else the Kaggle folder of listing 5-4 if it exists, else the SYNTHETIC shapes folder.
@@ -33,7 +33,9 @@ def cats_dogs_folder(data, quick, notes):
             base_dir = KAGGLE_DIR
         else:
             print(f"No Kaggle folder at {KAGGLE_DIR} (examples/make_small_cats_dogs.py makes "
-                  f"it).\nUsing the SYNTHETIC shapes folder {SYNTHETIC_DIR} instead.")
+                  f"it).\nUsing the SYNTHETIC shapes folder {SYNTHETIC_DIR} instead: ellipses "
+                  "against rectangles, not photos; the accuracies below say nothing about cats "
+                  "and dogs.")
             base_dir = make_shapes_folder(SYNTHETIC_DIR)
     readme = os.path.join(base_dir, "README.txt")
     if os.path.isfile(readme) and open(readme).read().startswith("SYNTHETIC"):

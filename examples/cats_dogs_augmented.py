@@ -30,19 +30,17 @@ import time
 from matplotlib.figure import Figure
 
 from minicnn import layers, models, optimizers
-from minicnn.datasets.shapes import make_shapes_folder
 from minicnn.preprocessing import image
 from minicnn.preprocessing.image import ImageDataGenerator
-from minicnn.utils.data_utils import minicnn_home
 from minicnn.visualization import plot_history
+
+from _common import cats_dogs_folder
 
 EPOCHS = 100
 STEPS_PER_EPOCH = 100
 VALIDATION_STEPS = 50
 BATCH_SIZE = 32
 LEARNING_RATE = 1e-4
-KAGGLE_DIR = os.path.join(minicnn_home(), "datasets", "cats_and_dogs_small")
-SYNTHETIC_DIR = os.path.join(minicnn_home(), "datasets", "synthetic_shapes_small")
 MODEL_PATH = "cats_and_dogs_small_2.h5"
 CURVES_PATH = "cats_and_dogs_small_2.png"      # -> ..._accuracy.png and ..._loss.png
 AUGMENTED_PATH = "augmented_images.png"
@@ -62,15 +60,7 @@ if args.quick:
 start = time.time()
 os.makedirs(args.out, exist_ok=True)
 
-base_dir = args.data
-if base_dir is None:
-    if os.path.isdir(os.path.join(KAGGLE_DIR, "train")):
-        base_dir = KAGGLE_DIR
-    else:
-        print(f"No Kaggle folder at {KAGGLE_DIR} (examples/make_small_cats_dogs.py makes it).\n"
-              f"Using the SYNTHETIC shapes folder {SYNTHETIC_DIR} instead: circles against "
-              "squares, not photos; the accuracies below say nothing about cats and dogs.")
-        base_dir = make_shapes_folder(SYNTHETIC_DIR)
+base_dir = cats_dogs_folder(args.data, quick=False, notes=[])
 train_dir = os.path.join(base_dir, "train")
 validation_dir = os.path.join(base_dir, "validation")
 

@@ -32,18 +32,16 @@ import os
 import time
 
 from minicnn import layers, models, optimizers
-from minicnn.datasets.shapes import make_shapes_folder
 from minicnn.preprocessing.image import ImageDataGenerator
-from minicnn.utils.data_utils import minicnn_home
 from minicnn.visualization import plot_history
+
+from _common import cats_dogs_folder
 
 EPOCHS = 30
 STEPS_PER_EPOCH = 100
 VALIDATION_STEPS = 50
 BATCH_SIZE = 20
 LEARNING_RATE = 1e-4
-KAGGLE_DIR = os.path.join(minicnn_home(), "datasets", "cats_and_dogs_small")
-SYNTHETIC_DIR = os.path.join(minicnn_home(), "datasets", "synthetic_shapes_small")
 MODEL_PATH = "cats_and_dogs_small_1.h5"
 CURVES_PATH = "cats_and_dogs_small_1.png"      # -> ..._accuracy.png and ..._loss.png
 
@@ -61,15 +59,7 @@ if args.quick:
     args.epochs, args.steps, args.validation_steps = 2, 10, 5
 start = time.time()
 
-base_dir = args.data
-if base_dir is None:
-    if os.path.isdir(os.path.join(KAGGLE_DIR, "train")):
-        base_dir = KAGGLE_DIR
-    else:
-        print(f"No Kaggle folder at {KAGGLE_DIR} (examples/make_small_cats_dogs.py makes it).\n"
-              f"Using the SYNTHETIC shapes folder {SYNTHETIC_DIR} instead: circles against "
-              "squares, not photos; the accuracies below say nothing about cats and dogs.")
-        base_dir = make_shapes_folder(SYNTHETIC_DIR)
+base_dir = cats_dogs_folder(args.data, quick=False, notes=[])
 train_dir = os.path.join(base_dir, "train")
 validation_dir = os.path.join(base_dir, "validation")
 
