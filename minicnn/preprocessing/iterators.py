@@ -213,10 +213,12 @@ class Iterator:
         return self._labels(index_array, batch_x)
 
     def _load(self, j):
-        raise NotImplementedError
+        """Sample ``j`` as an ``(H, W, C)`` float array; each subclass says from where."""
+        raise NotImplementedError(f"{type(self).__name__} must define _load")
 
     def _labels(self, index_array, batch_x):
-        raise NotImplementedError
+        """The batch to yield, ``batch_x`` with its labels; each subclass says which."""
+        raise NotImplementedError(f"{type(self).__name__} must define _labels")
 
 
 class NumpyArrayIterator(Iterator):
