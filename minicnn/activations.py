@@ -110,6 +110,7 @@ class Softmax(Activation):
 
 
 _BY_NAME = {cls.name: cls for cls in (Linear, ReLU, Sigmoid, Tanh, Softmax)}
+NAMES = tuple(sorted(_BY_NAME))   # what a file or a config may name
 
 
 def get(identifier):

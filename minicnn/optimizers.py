@@ -16,7 +16,7 @@ class Optimizer:
         learning_rate: step size (the book's ``lr=`` spelling is accepted too).
     """
 
-    _state_names = ()
+    state_names = ()
 
     def __init__(self, learning_rate=0.001, lr=None, name=None, **kwargs):
         if kwargs:
@@ -42,9 +42,19 @@ class Optimizer:
         entry = self._slots.get(id(param))
         if entry is None or entry[0] is not param:
             xp = get_array_module(param)
-            entry = (param, {name: xp.zeros_like(param) for name in self._state_names})
+            entry = (param, {name: xp.zeros_like(param) for name in self.state_names})
             self._slots[id(param)] = entry
         return entry[1]
+
+    def saved_state(self, param):
+        """This weight's state arrays if it has any yet, else ``None`` (nothing is made)."""
+        entry = self._slots.get(id(param))
+        return entry[1] if entry is not None and entry[0] is param else None
+
+    @property
+    def has_state(self):
+        """Whether any weight has state yet (an untrained optimizer has none)."""
+        return bool(self._slots)
 
     def apply_gradients(self, slots):
         """Update every ``layer.params[key]`` of ``slots`` in place; count one iteration."""
@@ -66,7 +76,7 @@ class RMSprop(Optimizer):
     (Keras 2.2 and older wrote ``g / (sqrt(a) + epsilon)``: epsilon outside the root.)
     """
 
-    _state_names = ("velocity",)
+    state_names = ("velocity",)
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, **kwargs)
@@ -91,7 +101,7 @@ class SGD(Optimizer):
         w += momentum * v - learning_rate * g   (nesterov=True)
     """
 
-    _state_names = ("momentum",)
+    state_names = ("momentum",)
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate, **kwargs)
@@ -120,11 +130,21 @@ class Adam(Optimizer):
         w -= lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)
     """
 
-    _state_names = ("m", "v")
+    state_names = ("m", "v")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def saved_state(self, param):
+        """This weight's state arrays if it has any yet, else ``None`` (nothing is made)."""
+        entry = self._slots.get(id(param))
+        return entry[1] if entry is not None and entry[0] is param else None
+
+    @property
+    def has_state(self):
+        """Whether any weight has state yet (an untrained optimizer has none)."""
+        return bool(self._slots)
 
     def apply_gradients(self, slots):
         t = self.iterations + 1

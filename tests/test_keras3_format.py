@@ -134,7 +134,7 @@ def test_every_optimizer_state_round_trips_in_both_keras_3_files(tmp_path, optim
     model.save(tmp_path / "m.keras")
     model.save_weights(tmp_path / "w.weights.h5")
     with h5py.File(tmp_path / "w.weights.h5") as f:
-        slots = len(optimizer._state_names) if optimizer.get_config().get("momentum", 1) else 0
+        slots = len(optimizer.state_names) if optimizer.get_config().get("momentum", 1) else 0
         assert len(f["optimizer/vars"]) == 2 + slots * 10        # 5 layers with 2 weights
     loaded = models.load_model(tmp_path / "m.keras")
     again = trained_book_convnet(type(optimizer)(**{k: v for k, v in optimizer.get_config()

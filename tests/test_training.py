@@ -163,7 +163,7 @@ def test_optimizer_updates_by_hand(float64, opt, expected):
     layer.build((None, 1))
     for value in expected:
         layer.grads["kernel"][...] = 2.0
-        opt.apply_gradients(layer._trainable_slots())
+        opt.apply_gradients(layer.trainable_slots())
         assert layer.params["kernel"][0, 0] == pytest.approx(value, rel=1e-9)
 
 

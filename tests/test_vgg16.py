@@ -389,7 +389,7 @@ def test_fine_tuning_updates_block5_and_the_classifier_only():
     model.compile(optimizer=optimizers.RMSprop(learning_rate=1e-5), loss="binary_crossentropy",
                   metrics=["acc"])
     x, y = images(4), np.array([0, 1, 1, 0], dtype="float32")
-    weighted = [l for l in model._all_layers() if l.params]         # the layers, not vgg16
+    weighted = [l for l in model.walk_layers() if l.params]         # the layers, not vgg16
     before = {l.name: l.get_weights() for l in weighted}
     model.train_on_batch(x, y)
     assert len(weighted) == 15

@@ -13,7 +13,7 @@ ImageNet weight files), telling the formats apart by their contents.
 - ``training_config``, ``optimizer_state``: compile settings and optimizer state;
 - ``keras3_archive``, ``keras3_config``, ``keras3_weights``: Keras 3's ``.keras`` zip, its
   ``config.json`` and its weights layout (also ``x.weights.h5``);
-- ``saving``: the four entry points; ``checkpoint``: ``ModelCheckpoint``.
+- ``saving``: the four entry points (``ModelCheckpoint`` is in ``minicnn.callbacks``).
 
 Every error about a file's contents is an ``H5FormatError`` (a ``ValueError``), zip problems
 included (``KerasArchiveError``).
@@ -21,7 +21,6 @@ included (``KerasArchiveError``).
 from .errors import H5FormatError, UnsupportedLayerError, WeightMismatchError
 from .keras3_archive import KerasArchiveError
 from .saving import load_model, load_weights, save_model, save_weights
-from .checkpoint import ModelCheckpoint  # noqa: E402  (after saving: imports callbacks)
 
 __all__ = ["H5FormatError", "KerasArchiveError", "UnsupportedLayerError", "WeightMismatchError",
-           "load_model", "load_weights", "save_model", "save_weights", "ModelCheckpoint"]
+           "load_model", "load_weights", "save_model", "save_weights"]

@@ -143,10 +143,10 @@ def _argument(key, value, layer_name):
 def _activation(value, layer_name):
     if isinstance(value, dict):           # Keras 3 may wrap a name: {"config": "relu", ...}
         value = value.get("config")
-    if value is None or (isinstance(value, str) and value.lower() in activations._BY_NAME):
+    if value is None or (isinstance(value, str) and value.lower() in activations.NAMES):
         return value
     _fail(f"layer {layer_name!r}: activation {value!r:.100} is not in minicnn (it has "
-          f"{sorted(activations._BY_NAME)})", UnsupportedLayerError)
+          f"{list(activations.NAMES)})", UnsupportedLayerError)
 
 
 def _initializer(value, layer_name):
@@ -239,7 +239,7 @@ def _sequential(config, depth):
         _expect(all(existing.name != layer.name for existing in model.layers),
                 f"two layers named {layer.name!r}")
         if tensor is None:    # the first layer's batch_input_shape, or build_input_shape
-            shape = layer._batch_input_shape
+            shape = layer.batch_input_shape
             if shape is None and config.get("build_input_shape") is not None:
                 shape = _shape(config["build_input_shape"], model.name, rank=(2, 8))
             _expect(shape is not None, f"Sequential {model.name!r} gives no input shape (no "
@@ -252,7 +252,7 @@ def _sequential(config, depth):
             model.add(layer)
         except ValueError as e:
             _fail(f"layer {layer.name!r} does not fit its input {tensor.shape}: {e}")
-        tensor = model._outputs[0]
+        tensor = model.outputs[0]
     if config.get("trainable") is False:
         model.trainable = False
     return model
@@ -355,28 +355,33 @@ def _references(value, tensors, key):
 def model_to_config(model):
     """Keras' ``{"class_name": "Sequential" | "Functional", "config": {...}}`` for ``model``."""
     if isinstance(model, Sequential):
-        if model._input is None:
+        if model.input is None:
             raise ValueError(f"Sequential '{model.name}' is not built, so its config has no "
                              "input shape: give the first layer an input_shape, or call "
                              "model.build((None, ...)) or predict once, before saving")
-        entries = [_entry(model._input.layer)] + [_entry(layer) for layer in model.layers]
+        entries = [layer_entry(model.input.layer)] + [layer_entry(l) for l in model.layers]
         return {"class_name": "Sequential", "config": {"name": model.name, "layers": entries}}
     if type(model) is not Model:
         raise NotImplementedError(f"'{model.name}' is a {type(model).__name__}, which has no "
                                   "Keras config; save its weights with model.save_weights")
-    model._require_graph()
-    source = model._input.layer
-    entries = [{**_entry(source), "name": source.name, "inbound_nodes": []}]
-    for node in model._nodes:
-        entries.append({**_entry(node.layer), "name": node.layer.name,
+    require_graph(model)
+    source = model.input.layer
+    entries = [{**layer_entry(source), "name": source.name, "inbound_nodes": []}]
+    for node in model.nodes:
+        entries.append({**layer_entry(node.layer), "name": node.layer.name,
                         "inbound_nodes": [[[node.parent.layer.name, 0, 0, {}]]]})
-    outputs = [[o.layer.name, _output_node(o.layer), 0] for o in model._outputs]
+    outputs = [[o.layer.name, output_node(o.layer), 0] for o in model.outputs]
     return {"class_name": "Functional", "config": {
         "name": model.name, "layers": entries, "input_layers": [source.name, 0, 0],
-        "output_layers": outputs[0] if model._single_output else outputs}}
+        "output_layers": outputs if isinstance(model.output, list) else outputs[0]}}
 
 
-def _output_node(layer):
+def require_graph(model):
+    if model.input is None:
+        raise ValueError(f"Model '{model.name}' has no layers connected yet")
+
+
+def output_node(layer):
     """Node numbers as Keras 3 reads them: every layer here is called once (node 0), but in
     ``output_layers`` Keras 3 counts a nested functional model's own graph as node 0, so its
     call is node 1. (tf.keras 2.x counted that extra node in ``inbound_nodes`` too: a model
@@ -386,7 +391,8 @@ def _output_node(layer):
     return 1 if type(layer) is Model else 0
 
 
-def _entry(layer):
+def layer_entry(layer):
+    """Keras 2's ``{'class_name', 'config'}`` of one layer (a nested model's whole config)."""
     if isinstance(layer, Model):
         return model_to_config(layer)
     if type(layer) not in WRITTEN_AS:
@@ -394,7 +400,7 @@ def _entry(layer):
                                   "has no Keras config; save the weights with "
                                   "model.save_weights and rebuild the model in code")
     config = layer.get_config()
-    if "activation" in config and config["activation"] not in activations._BY_NAME:
+    if "activation" in config and config["activation"] not in activations.NAMES:
         raise NotImplementedError(f"layer '{layer.name}': activation {layer.activation!r} has "
                                   "no Keras name")
     return {"class_name": WRITTEN_AS[type(layer)], "config": config}

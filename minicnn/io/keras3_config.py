@@ -75,21 +75,21 @@ def model_config(model):
     """Keras 3's serialised ``model`` (without ``compile_config``)."""
     dtype = model.dtype or "float32"
     if isinstance(model, Sequential):
-        if model._input is None:
+        if model.input is None:
             raise ValueError(f"Sequential '{model.name}' is not built, so its config has no "
                              "input shape: give the first layer an input_shape, or call "
                              "model.build((None, ...)) before saving")
-        shape = list(model._input.shape)
-        entries = [_input(model._input.layer)] + [
-            _layer(node.layer, node.parent.shape) for node in model._nodes]
+        shape = list(model.input.shape)
+        entries = [_input(model.input.layer)] + [
+            _layer(node.layer, node.parent.shape) for node in model.nodes]
         return _object("keras", "Sequential", {
             "name": model.name, "trainable": model.trainable, "dtype": _policy(dtype),
             "layers": entries, "build_input_shape": shape}, build_config={"input_shape": shape})
     if type(model) is not Model:
         raise NotImplementedError(f"'{model.name}' is a {type(model).__name__}, which has no "
                                   "Keras config; save its weights with model.save_weights")
-    model._require_graph()
-    node_of = {id(node.layer): node for node in model._nodes}
+    config_module.require_graph(model)
+    node_of = {id(node.layer): node for node in model.nodes}
     entries = []
     for layer in keras_layers(model):
         if isinstance(layer, InputLayer):
@@ -101,24 +101,24 @@ def model_config(model):
             "keras_history": [parent.layer.name, 0, 0]}}
         entries.append({**_layer(layer, parent.shape), "name": layer.name,
                         "inbound_nodes": [{"args": [history], "kwargs": {}}]})
-    outputs = [[o.layer.name, config_module._output_node(o.layer), 0] for o in model._outputs]
+    outputs = [[o.layer.name, config_module.output_node(o.layer), 0] for o in model.outputs]
     return _object("keras.src.models.functional", "Functional", {
         "name": model.name, "trainable": model.trainable, "layers": entries,
-        "input_layers": [model._input.layer.name, 0, 0],
-        "output_layers": outputs[0] if model._single_output else outputs},
+        "input_layers": [model.input.layer.name, 0, 0],
+        "output_layers": outputs if isinstance(model.output, list) else outputs[0]},
         registered_name="Functional", build_config={"input_shape": None})
 
 
 def _input(layer):
     return _object("keras.layers", "InputLayer", {
-        "batch_shape": list(layer._batch_input_shape), "dtype": layer.dtype or "float32",
+        "batch_shape": list(layer.batch_input_shape), "dtype": layer.dtype or "float32",
         "sparse": False, "ragged": False, "name": layer.name, "optional": False})
 
 
 def _layer(layer, input_shape):
     if isinstance(layer, Model):
         return model_config(layer)
-    entry = config_module._entry(layer)       # the class table: WRITTEN_AS and get_config
+    entry = config_module.layer_entry(layer)       # the class table: WRITTEN_AS and get_config
     config = dict(entry["config"], dtype=_policy(entry["config"]["dtype"]))
     for key, value in config.items():
         if key.endswith("_initializer") and isinstance(value, dict):

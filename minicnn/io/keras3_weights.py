@@ -51,17 +51,17 @@ def keras_layers(model):
     if isinstance(model, Sequential):
         return model.layers
     met = {}
-    for tensor in model._outputs:
+    for tensor in model.outputs:
         while tensor is not None and id(tensor.layer) not in met:
             met[id(tensor.layer)] = len(met)
             tensor = tensor.parent
     depth = {}
-    for tensor in reversed([model._input] + model._nodes):
+    for tensor in reversed([model.input] + list(model.nodes)):
         depth.setdefault(id(tensor), 0)
         if tensor.parent is not None:
             parent = id(tensor.parent)
             depth[parent] = max(depth.get(parent, 0), depth[id(tensor)] + 1)
-    tensors = [model._input] + model._nodes
+    tensors = [model.input] + list(model.nodes)
     return [t.layer for t in sorted(tensors, key=lambda t: (-depth[id(t)], met[id(t.layer)]))]
 
 
@@ -97,7 +97,7 @@ def trainable_slots(model):
     if not model.trainable:
         return []
     return [slot for layer in keras_layers(model) for slot in (
-        trainable_slots(layer) if isinstance(layer, Model) else layer._trainable_slots())]
+        trainable_slots(layer) if isinstance(layer, Model) else layer.trainable_slots())]
 
 
 def _vars(path):
@@ -113,7 +113,7 @@ def write(f, model, include_optimizer=True):
         for i, (owner, key) in enumerate(slots):
             group.create_dataset(str(i), data=backend.to_numpy(owner.params[key]))
     optimizer = getattr(model, "optimizer", None)
-    if not (include_optimizer and model._compiled and type(optimizer).__name__ in
+    if not (include_optimizer and model.compiled and type(optimizer).__name__ in
             KERAS_OPTIMIZERS):
         return
     group = f.create_group("optimizer/vars")
@@ -121,16 +121,15 @@ def write(f, model, include_optimizer=True):
     group.create_dataset("0", data=numpy.array(optimizer.iterations, "int64"))
     group.create_dataset("1", data=numpy.array(optimizer.learning_rate, "float32"))
     for i, (param, state) in enumerate(_optimizer_slots(model), start=2):
-        entry = optimizer._slots.get(id(param))
-        value = entry[1][state] if entry is not None and entry[0] is param else \
-            numpy.zeros(param.shape, param.dtype)
+        saved = optimizer.saved_state(param)
+        value = saved[state] if saved is not None else numpy.zeros(param.shape, param.dtype)
         group.create_dataset(str(i), data=backend.to_numpy(value))
 
 
 def _optimizer_slots(model):
     """``[(param, state_name), ...]`` in the order of Keras 3's optimizer variables."""
     optimizer = model.optimizer
-    names = optimizer._state_names
+    names = optimizer.state_names
     if type(optimizer).__name__ == "SGD" and optimizer.momentum == 0:
         names = ()                          # Keras keeps no momentum then
     return [(layer.params[key], state) for layer, key in trainable_slots(model)
@@ -245,7 +244,7 @@ def read_optimizer(f, model, path):
     model, or ``None``: no state in the file, or state that does not fit (warned, as Keras
     warns and goes on with a fresh optimizer)."""
     group = _node(f, "optimizer/vars")
-    if not model._compiled or not isinstance(group, h5py.Group) or not len(group):
+    if not model.compiled or not isinstance(group, h5py.Group) or not len(group):
         return None
     try:
         if type(model.optimizer).__name__ not in KERAS_OPTIMIZERS:

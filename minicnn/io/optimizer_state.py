@@ -28,24 +28,23 @@ KERAS3_SLOTS = {"RMSprop": {"velocity": "velocity"}, "SGD": {"momentum": "moment
 def _slots(model):
     """``[(layer, key, state_name), ...]``: every trainable weight's state, in model order."""
     optimizer = model.optimizer
-    names = optimizer._state_names
+    names = optimizer.state_names
     if type(optimizer).__name__ == "SGD" and optimizer.momentum == 0:
         names = ()                   # Keras keeps no momentum then; minicnn's stays zero
-    return [(layer, key, s) for layer, key in model._trainable_slots() for s in names]
+    return [(layer, key, s) for layer, key in model.trainable_slots() for s in names]
 
 
 def collect(model):
     """``[(name, array), ...]`` to write, or ``None`` (untrained, or not in Keras' names)."""
     optimizer = model.optimizer
     cls = type(optimizer).__name__
-    if cls not in KERAS2_SLOTS or (optimizer.iterations == 0 and not optimizer._slots):
+    if cls not in KERAS2_SLOTS or (optimizer.iterations == 0 and not optimizer.has_state):
         return None
     entries = [("iteration:0", numpy.array(optimizer.iterations, dtype="int64"))]
     for layer, key, state in _slots(model):
         param = layer.params[key]
-        entry = optimizer._slots.get(id(param))
-        value = entry[1][state] if entry is not None and entry[0] is param else \
-            numpy.zeros(param.shape, param.dtype)
+        saved = optimizer.saved_state(param)
+        value = saved[state] if saved is not None else numpy.zeros(param.shape, param.dtype)
         entries.append((f"{cls}/{KERAS2_SLOTS[cls][state]}/{layer.name}/{key}:0",
                         backend.to_numpy(value)))
     if len({name for name, _ in entries}) != len(entries):

@@ -117,7 +117,7 @@ def _all_slots(layer):
 def _saved_order(layer):
     """Keras' saved order of a layer's weights: the trainable ones, then the frozen ones."""
     slots = _all_slots(layer)
-    trainable = {(id(owner), key) for owner, key in layer._trainable_slots()}
+    trainable = {(id(owner), key) for owner, key in layer.trainable_slots()}
     return [s for s in slots if (id(s[0]), s[1]) in trainable] + \
         [s for s in slots if (id(s[0]), s[1]) not in trainable]
 

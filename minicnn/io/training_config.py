@@ -36,7 +36,7 @@ class NotRestorable(Exception):
 # -------------------------------------------------------------------- writing
 def training_config(model):
     """The ``training_config`` of a compiled model (``None`` if it is not compiled)."""
-    if not model._compiled:
+    if not model.compiled:
         return None
     optimizer = model.optimizer
     name = type(optimizer).__name__

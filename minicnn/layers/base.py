@@ -11,6 +11,7 @@
 Shapes use ``None`` for the batch axis, as Keras prints them:
 ``(None, 28, 28, 1)``.
 """
+import contextlib
 import re
 
 from .. import backend
@@ -48,6 +49,32 @@ def normalize_tuple(value, n, name, layer=None):
 def format_shape(shape):
     """``(None, 28, 28, 1)`` as Keras prints it."""
     return "(" + ", ".join("None" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+@contextlib.contextmanager
+def _flags(layers, **flags):
+    layers = list(layers)
+    saved = [{k: getattr(layer, k) for k in flags} for layer in layers]
+    for layer in layers:
+        for k, v in flags.items():
+            setattr(layer, k, v)
+    try:
+        yield
+    finally:
+        for layer, old in zip(layers, saved):
+            for k, v in old.items():
+                setattr(layer, k, v)
+
+
+def inference_only(layers):
+    """Inside the block the ``layers`` keep nothing for backward (``predict``'s bounded memory)."""
+    return _flags(layers, _keep_cache=False)
+
+
+def input_gradients_only(layers):
+    """Inside the block ``backward`` of the ``layers`` computes ``dx`` and no weight gradient
+    (``K.gradients`` and ``model.gradients`` need only the gradients that flow through)."""
+    return _flags(layers, _weight_grads_off=True)
 
 
 class Layer:
@@ -129,8 +156,8 @@ class Layer:
     def trainable(self, value):
         self._trainable = bool(value)
 
-    _weight_grads_off = False  # set by model.gradients: only dx is wanted
-    _keep_cache = True         # cleared by predict/evaluate: no backward will follow
+    _weight_grads_off = False  # set by input_gradients_only: only dx is wanted
+    _keep_cache = True         # cleared by inference_only (predict): no backward will follow
     _cache = None
 
     def _cached(self):
@@ -152,7 +179,7 @@ class Layer:
         """Whether backward computes any weight gradient here."""
         return any(self._wants_grad(k) for k in self.params)
 
-    def _trainable_slots(self):
+    def trainable_slots(self):
         """``(layer, key)`` of each weight the optimizer updates."""
         return [(self, k) for k in self.params if self._trains(k)]
 
@@ -252,6 +279,17 @@ class Layer:
         if isinstance(x, SymbolicTensor):
             return x.apply(self)
         return self.forward(x, training=training)
+
+    @property
+    def inbound_nodes(self):
+        """``(input tensor, output tensor)`` of each symbolic call of this layer, in order."""
+        return list(self._inbound_nodes)
+
+    @property
+    def batch_input_shape(self):
+        """The input shape declared at construction (``input_shape=``, with the batch
+        axis), or ``None``."""
+        return self._batch_input_shape
 
     @property
     def input(self):

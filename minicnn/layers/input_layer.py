@@ -17,12 +17,14 @@ class SymbolicTensor:
         shape: the shape with ``None`` for the batch, e.g. ``(None, 26, 26, 32)``.
         layer: the layer whose output this is (an ``InputLayer`` for model inputs).
         parent: the ``SymbolicTensor`` that layer was called on (``None`` for inputs).
+        consumers: the tensors computed from this one (layer calls on it), in call order.
     """
 
     def __init__(self, shape, layer, parent=None):
         self.shape = tuple(shape)
         self.layer = layer
         self.parent = parent
+        self.consumers = []
 
     def apply(self, layer):
         """``layer(self)``: build ``layer`` for this shape and return its output tensor."""
@@ -33,6 +35,7 @@ class SymbolicTensor:
             layer.check_input_shape(tuple(1 if s is None else s for s in self.shape))
         out = SymbolicTensor(layer.compute_output_shape(self.shape), layer, self)
         layer._inbound_nodes.append((self, out))
+        self.consumers.append(out)
         return out
 
     @property

@@ -1,5 +1,10 @@
 """``Model``: layers wired into a graph by the functional API, usable as a layer.
 
+Its public face: ``inputs``/``input``, ``outputs``/``output``, ``nodes`` (the tensors in
+forward order), ``layers``, ``walk_layers()`` (nested models' layers too), ``forward`` and
+``backward(dy, need_dx, start=None)``. Taps and gradients are functions over that face, in
+``models/gradients.py``; training is in ``models/training.py``.
+
 Supported graphs: one input, and layers that each take exactly one input
 tensor and are used once. That covers chains (``Input -> Conv2D -> ... ->
 Dense``), models nested as layers (VGG16 inside a Sequential) and *taps*:
@@ -10,12 +15,10 @@ tensors (``Concatenate``, ``Add``) do not exist in minicnn.
 Forward runs the nodes in topological order; backward runs them in reverse,
 adding up the gradients that reach a tensor from several consumers.
 """
-import contextlib
-
 from .. import backend
 from ..layers.base import Layer
 from ..layers.input_layer import SymbolicTensor
-from .gradients import GradientsMixin
+from . import gradients as gradients_module
 from .training import TrainingMixin
 
 
@@ -23,7 +26,7 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-class Model(GradientsMixin, TrainingMixin, Layer):
+class Model(TrainingMixin, Layer):
     """A graph of layers from ``inputs`` to ``outputs`` (Keras' functional ``Model``).
 
     Args:
@@ -110,6 +113,15 @@ class Model(GradientsMixin, TrainingMixin, Layer):
     def outputs(self):
         return list(self._outputs)
 
+    @property
+    def nodes(self):
+        """The graph's layer-output tensors in the order forward runs them (read-only).
+
+        Each is a ``SymbolicTensor`` with ``.layer`` (the layer that makes it) and
+        ``.parent`` (the tensor that layer reads; ``inputs[0]`` for the first).
+        """
+        return tuple(self._nodes)
+
     def get_layer(self, name=None, index=None):
         """A layer by ``name`` or by position ``index`` in ``model.layers``."""
         if index is not None:
@@ -136,12 +148,6 @@ class Model(GradientsMixin, TrainingMixin, Layer):
     # ------------------------------------------------------------ forward, back
     def forward(self, x, training=False):
         """``x: (N, ...)`` the input -> the output array (or a list, one per output)."""
-        return self._run(x, training)
-
-    def _run(self, x, training=False, record=None, until=None):
-        """Forward pass; ``record`` (a dict) also receives every layer's output, nested
-        models' layers included, keyed by ``id(layer)``. With ``until`` (a layer) it
-        stops once that layer has run (what a gradient from there needs) and returns None."""
         self._require_graph()
         x = self._prepare(x)
         self._x_shape = x.shape
@@ -149,63 +155,46 @@ class Model(GradientsMixin, TrainingMixin, Layer):
         left = dict(self._consumers)
         keep = {id(o) for o in self._outputs}
         for node in self._nodes:
-            inp = values[id(node.parent)]
-            if record is not None and isinstance(node.layer, Model):
-                out = node.layer._run(inp, training, record, until)
-            else:
-                out = node.layer.forward(inp, training=training)
-            values[id(node)] = out
-            if record is not None:
-                record[id(node.layer)] = out
-            if until is not None and (node.layer is until or id(until) in record):
-                return None
+            values[id(node)] = node.layer.forward(values[id(node.parent)], training=training)
             left[id(node.parent)] -= 1
             if not left[id(node.parent)] and id(node.parent) not in keep:
                 del values[id(node.parent)]   # read by no later node: free it (predict memory)
-            del inp
         result = [values[id(o)] for o in self._outputs]
         return result[0] if self._single_output else result
 
-    def backward(self, dy, need_dx=True):
-        """Gradient of the outputs -> gradient of the input (list ``dy`` for several outputs;
-        ``None`` entries for outputs that do not matter)."""
-        dys = [dy] if self._single_output else list(dy)
-        seeds = {}
-        for out, g in zip(self._outputs, dys):
-            if g is not None:
-                _accumulate(seeds, out, g)
-        return self._backprop(seeds, need_dx=need_dx)
+    def backward(self, dy, need_dx=True, start=None):
+        """Gradient of the outputs -> gradient of the input, after a ``forward``.
 
-    def _backprop(self, seeds, stop_at=None, found=None, need_dx=True):
-        """Run backward over the nodes from ``seeds`` ``{id(tensor): grad}``.
+        Args:
+            dy: the gradient of each output, shaped like it (a list for several outputs;
+                ``None`` entries for outputs that do not matter).
+            need_dx: ``False`` skips the input's gradient (training: the data needs none),
+                and with it every frozen layer that has nothing trainable behind it.
+            start: a tensor of this graph (an entry of ``nodes``): ``dy`` is then the
+                gradient of that one tensor and backward starts there.
 
-        Returns the gradient that reaches the model's input (``None`` if not
-        ``need_dx``: training skips the first layer's input gradient). With
-        ``stop_at`` (a layer, possibly inside a nested model), the gradient with
-        respect to that layer's output is put in ``found['grad']`` and backward
-        stops there: in reverse topological order it is complete when its node
-        comes up.
+        Returns:
+            ``dx`` shaped like the input (zeros if no gradient reaches it), or ``None``
+            when ``need_dx`` is ``False``.
         """
+        grads = {}
+        if start is not None:
+            if not any(start is t for t in self.nodes + (self._input,)):
+                raise ValueError(f"Model '{self.name}': backward(start=...) must be one of the "
+                                 f"model's tensors, got {start!r}")
+            grads[id(start)] = dy
+        else:
+            for out, g in zip(self._outputs, [dy] if self._single_output else list(dy)):
+                if g is not None:
+                    _accumulate(grads, out, g)
         wanted = {id(self._input): need_dx}  # does anything trainable lie behind a tensor?
         for node in self._nodes:
             wanted[id(node)] = wanted[id(node.parent)] or node.layer._has_weight_grads()
-        grads = dict(seeds)
         for node in reversed(self._nodes):
             g = grads.pop(id(node), None)
-            if g is None:
-                continue
-            need_parent = wanted[id(node.parent)] or stop_at is not None
-            if not need_parent and not node.layer._has_weight_grads():
-                continue                      # frozen, and nothing to train behind it
-            if stop_at is not None and node.layer is stop_at:
-                found["grad"] = g
-                return None
-            if stop_at is not None and isinstance(node.layer, Model) and node.layer.contains(stop_at):
-                dparent = node.layer._backprop({id(node.layer._outputs[0]): g}, stop_at, found)
-                if "grad" in found:
-                    return None
-            else:
-                dparent = node.layer.backward(g, need_dx=need_parent)
+            if g is None or not wanted[id(node)]:
+                continue                      # no gradient here, or frozen with nothing behind
+            dparent = node.layer.backward(g, need_dx=wanted[id(node.parent)])
             if dparent is not None:
                 _accumulate(grads, node.parent, dparent)
         if not need_dx:
@@ -217,25 +206,30 @@ class Model(GradientsMixin, TrainingMixin, Layer):
     def _has_weight_grads(self):
         return any(layer._has_weight_grads() for layer in self.layers)
 
-    @contextlib.contextmanager
-    def _layer_flags(self, **flags):
-        """Set attributes on every layer (nested ones too) inside the block, e.g.
-        ``_keep_cache=False`` for predict, ``_weight_grads_off=True`` for gradients."""
-        layers = list(self._all_layers())
-        saved = [{k: getattr(layer, k) for k in flags} for layer in layers]
-        for layer in layers:
-            for k, v in flags.items():
-                setattr(layer, k, v)
-        try:
-            yield
-        finally:
-            for layer, old in zip(layers, saved):
-                for k, v in old.items():
-                    setattr(layer, k, v)
+    def walk_layers(self):
+        """Every layer, depth first: nested models and their layers too."""
+        for layer in self.layers:
+            yield layer
+            if isinstance(layer, Model):
+                yield from layer.walk_layers()
+
+    def find_layer(self, layer):
+        """A layer of this model (nested models searched) from a name or the layer itself."""
+        names = []
+        for candidate in self.walk_layers():
+            if candidate is layer or candidate.name == layer:
+                return candidate
+            names.append(candidate.name)
+        raise ValueError(f"model '{self.name}' has no layer {getattr(layer, 'name', layer)!r}; "
+                         f"its layers are {names}")
 
     def contains(self, layer):
         """Whether ``layer`` is one of this model's layers, nested models searched too."""
-        return any(l is layer or (isinstance(l, Model) and l.contains(layer)) for l in self._layers)
+        return any(l is layer for l in self.walk_layers())
+
+    def gradients(self, x, output_layer, output_grad, wrt="input"):
+        """Gradient of a scalar of ``output_layer``'s output: see ``minicnn.models.gradients``."""
+        return gradients_module.gradients(self, x, output_layer, output_grad, wrt)
 
     def _require_graph(self):
         if self._input is None:
@@ -266,10 +260,10 @@ class Model(GradientsMixin, TrainingMixin, Layer):
         """All weights, layer by layer (each layer in Keras' order)."""
         return [w for layer in self.layers for w in layer.weights]
 
-    def _trainable_slots(self):
+    def trainable_slots(self):
         if not self.trainable:
             return []
-        return [slot for layer in self.layers for slot in layer._trainable_slots()]
+        return [slot for layer in self.layers for slot in layer.trainable_slots()]
 
     def count_params(self):
         return int(sum(layer.count_params() for layer in self.layers if layer.built))

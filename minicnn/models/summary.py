@@ -37,7 +37,9 @@ def _count(weights):
 
 def print_summary(model, line_length=None, positions=None, print_fn=print):
     """Print ``model``'s layers with output shapes and parameter counts."""
-    model._require_graph()
+    if model.input is None:
+        raise ValueError(f"Model '{model.name}' has no layers connected yet: give the first "
+                         "layer an input_shape, or call the model on data, before summary()")
     line_length = line_length or 65
     positions = positions or [0.45, 0.85, 1.0]
     if positions[-1] <= 1:
@@ -46,7 +48,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=print):
     print_fn(_row(["Layer (type)", "Output Shape", "Param #"], positions))
     print_fn("=" * line_length)
     shapes = {id(model.input.layer): model.input.shape}
-    shapes.update({id(node.layer): node.shape for node in model._nodes})
+    shapes.update({id(node.layer): node.shape for node in model.nodes})
     layers = model.layers
     for i, layer in enumerate(layers):
         shape = format_shape(shapes[id(layer)])

@@ -6,7 +6,7 @@ One training step (``_train_step``)::
     loss, dy = loss.value_and_grad(y, y_pred)          # Keras' numerics
     model.backward(dy)                                 # fills layer.grads (or the fused
                                                        # softmax/sigmoid shortcut (p - y) / N)
-    optimizer.apply_gradients(model._trainable_slots())
+    optimizer.apply_gradients(model.trainable_slots())
 
 A NaN or infinite loss stops ``fit`` with an error naming the epoch and batch,
 before the bad update, so the weights stay those of the last good step;
@@ -21,6 +21,7 @@ from .. import callbacks as callbacks_module
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
+from ..layers.base import inference_only
 from ..utils.progbar import Progbar
 from . import data as data_module
 
@@ -34,6 +35,11 @@ class TrainingMixin:
 
     _compiled = False
     stop_training = False
+
+    @property
+    def compiled(self):
+        """Whether ``compile`` was called (Keras 3's ``model.compiled``)."""
+        return self._compiled
 
     # ----------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
@@ -62,7 +68,7 @@ class TrainingMixin:
     def metric_functions(self):
         """The compiled metrics; ``'acc'`` resolved by the loss and the output shape."""
         if self._metric_functions is None:
-            output_shape = self._outputs[0].shape if self._outputs else None
+            output_shape = self.outputs[0].shape if self.outputs else None
             self._metric_functions = [metrics_module.get(m, self.loss_function.name, output_shape)
                                       for m in self.metrics]
         return self._metric_functions
@@ -91,18 +97,18 @@ class TrainingMixin:
         logs, dy = self._batch_logs(y, y_pred)
         if not math.isfinite(logs["loss"]):
             return logs, False
-        last = self._outputs[0]
+        last = self.outputs[0]
         activation = getattr(last.layer, "activation", None)
         fused = self.loss_function.fused_activation
         if fused is not None and activation is not None and activation.name == fused \
                 and hasattr(last.layer, "backward_preactivation"):
             dz = self.loss_function.fused_grad(y, y_pred)   # (p - y) / N at the logits
-            need = last.parent is not self._input
-            self._backprop({id(last.parent): last.layer.backward_preactivation(dz, need)},
-                           need_dx=False)
+            need = last.parent is not self.input
+            self.backward(last.layer.backward_preactivation(dz, need), need_dx=False,
+                          start=last.parent)
         else:
             self.backward(dy, need_dx=False)                # no gradient for the data
-        slots = self._trainable_slots()
+        slots = self.trainable_slots()
         if slots and not math.isfinite(float(sum(layer.grads[key].sum() for layer, key in slots))):
             logs["loss"] = float("nan")                    # one scalar leaves the device
             return logs, False
@@ -133,12 +139,12 @@ class TrainingMixin:
 
     def _infer(self, x):
         """Forward in inference mode, keeping nothing for backward (bounded memory)."""
-        with self._layer_flags(_keep_cache=False):
+        with inference_only(self.walk_layers()):
             return self.forward(self._on_device(x), training=False)
 
     def _on_device(self, x):
         """A batch moved (once) to where the model's weights live: the GPU on CuPy."""
-        for layer in self._all_layers():
+        for layer in self.walk_layers():
             if layer.params:
                 xp = backend.get_array_module(next(iter(layer.params.values())))
                 return x if backend.get_array_module(x) is xp else xp.asarray(x)
@@ -225,7 +231,7 @@ class TrainingMixin:
         """Shapes of a whole array data set, checked before the first update."""
         self._build_from_data(x)
         self.check_input_shape(tuple(numpy.shape(x)) if not hasattr(x, "shape") else x.shape)
-        out = self._outputs[0].shape
+        out = self.outputs[0].shape
         if y is not None and all(s is not None for s in out[1:]):
             probe = numpy.full((min(len(y), 1024),) + tuple(out[1:]), 0.5, dtype="float32")
             try:

@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from .. import backend
+from ..models.gradients import Tape, tensor_of
 
 
 def grad_cam(model, x, class_index, layer_name):
@@ -37,17 +38,13 @@ def grad_cam(model, x, class_index, layer_name):
     if not 0 <= class_index < classes:
         raise ValueError(f"class_index {class_index} is out of range: the model has {classes} "
                          f"classes (0 to {classes - 1})")
-    output_layer = model.outputs[0].layer
-    record = {}
-    model._run(model._on_device(x), training=False, record=record, until=layer)
-    activation = backend.to_numpy(record[id(layer)])[0]         # (h, w, channels)
-
-    def class_score(predictions):                               # d score / d predictions
-        g = np.zeros(backend.to_numpy(predictions).shape)
-        g[:, class_index] = 1.0
-        return g
-
-    grads = backend.to_numpy(model.gradients(x, output_layer, class_score, wrt=layer))
+    scores, conv = model.outputs[0], tensor_of(model, layer)
+    tape = Tape(model.input, [scores, conv])                    # one forward pass for both
+    values = tape.forward(x)
+    seed = np.zeros(values[id(scores)].shape, dtype=values[id(scores)].dtype)
+    seed[:, class_index] = 1.0                                  # d score / d predictions
+    grads = backend.to_numpy(tape.backward({id(scores): seed}, [conv])[0])
+    activation = backend.to_numpy(values[id(conv)])[0]          # (h, w, channels)
     weights = grads.mean(axis=(0, 1, 2))                        # one weight per channel
     heatmap = (activation * weights).mean(axis=-1)
     heatmap = np.maximum(heatmap, 0)
