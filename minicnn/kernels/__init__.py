@@ -19,6 +19,10 @@ The twins:
 - ``xp``: vectorised array-module code (slices and reshapes), what CuPy runs.
 
 The functions below choose a twin (``backend.set_kernels``) and call it.
+
+Winograd convolution (3x3, stride 1; ``winograd.py`` has its notation and matrices) has
+its own three twins, chosen the same way: ``winograd_reference``, ``winograd_cpu``,
+``winograd_xp``. Which convolution algorithm a layer runs is ``conv_algorithm.py``'s.
 """
 from .. import backend
 from .geometry import argmax_dtype, conv_geometry, normalize_padding
@@ -29,6 +33,7 @@ __all__ = [
     "maxpool_forward", "maxpool_backward",
     "avgpool_forward", "avgpool_backward",
     "bias_relu", "relu_backward",
+    "winograd_forward", "winograd_backward_input", "winograd_backward_kernel",
 ]
 
 
@@ -94,3 +99,37 @@ def bias_relu(z, bias):
 def relu_backward(dy, y):
     """The gradient through a ReLU, ``dy * (y > 0)``: a new array shaped like ``dy``."""
     return _twin(dy).relu_backward(dy, y)
+
+
+# ------------------------------------------------------------------ Winograd
+def _winograd_twin(x):
+    """The Winograd twin matching ``_twin(x)``: ``winograd_cpu``, ``winograd_xp`` or
+    ``winograd_reference``."""
+    twin = _twin(x).__name__.rsplit(".", 1)[1]
+    if twin == "cpu":
+        from . import winograd_cpu
+
+        return winograd_cpu
+    if twin == "xp":
+        from . import winograd_xp
+
+        return winograd_xp
+    from . import winograd_reference
+
+    return winograd_reference
+
+
+def winograd_forward(x, kernel, m, padding, out=None):
+    """A 3x3, stride-1 convolution by F(m x m, 3 x 3): ``x: (N, H, W, C)``, ``kernel:
+    (3, 3, C, F)`` -> ``y: (N, OH, OW, F)`` (into ``out`` when given)."""
+    return _winograd_twin(x).forward(x, kernel, m, padding, out)
+
+
+def winograd_backward_input(dy, kernel, m, padding, out=None):
+    """Its input gradient: ``dy: (N, OH, OW, F)`` -> ``dx: (N, H, W, C)``."""
+    return _winograd_twin(dy).backward_input(dy, kernel, m, padding, out)
+
+
+def winograd_backward_kernel(x, dy, m, padding):
+    """Its kernel gradient: ``x: (N, H, W, C)``, ``dy: (N, OH, OW, F)`` -> ``dW: (3, 3, C, F)``."""
+    return _winograd_twin(x).backward_kernel(x, dy, m, padding)

@@ -1,0 +1,294 @@
+"""numba twin of Winograd convolution: compiled transforms, the products in BLAS.
+
+The same algorithm as ``winograd_reference.py``, arranged for speed. A convolution is
+three numba passes around one batched matrix product::
+
+    V = _to_tiles(x, BT)     (A*A, T, C)   every input tile, transformed, read once
+    U = _sandwich(g, G)      (A*A, C, F)   the kernel, transformed
+    M = products(V, U)       (A*A, T, F)   A*A BLAS products (T, C) @ (C, F), in slices
+    y = _from_tiles(M, AT)   (N, OH, OW, F) every output tile, transformed back, cut
+
+The layouts put the channel axis last everywhere, so each numba loop's innermost loop
+runs over ``C`` (or ``F``) contiguous numbers, as ``cpu.py``'s do, and the products read
+contiguous ``(T, C)`` and ``(C, F)`` matrices. A transform is done in two passes along
+the tile's rows, then its columns (``L @ d @ L.T`` as two one-dimensional transforms),
+skipping the zeros of ``L``; the half-transformed tile lives in a small per-thread
+scratch array. Pixels outside the image are skipped, never copied: no padded image.
+
+The gradients reuse the same passes with other matrices (``backward_input``,
+``backward_kernel``). The loops run on ``threads.THREADS`` numba threads, like every
+``cpu.py`` kernel (see its docstring for why 1 by default); the products use every
+core through OpenBLAS.
+"""
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # as cpu.py: before numba's threads start
+
+import numpy as np  # noqa: E402
+from numba import prange  # noqa: E402
+
+from . import threads  # noqa: E402
+from .geometry import conv_geometry  # noqa: E402
+from .winograd import (SLICES, check_kernel, input_gradient_padding, input_size,  # noqa: E402
+                       matrices, tiles)
+
+
+@threads.parallel
+def _to_tiles(x, L, step, PT, PL, TH, TW, out):
+    """``out[xi*A + nu, t, :] = sum_ij L[xi, i] L[nu, j] x[n, ih0 + i, iw0 + j, :]`` for tile
+    ``t = (n*TH + th)*TW + tw`` at ``ih0 = th*step - PT``, ``iw0 = tw*step - PL``; ``x`` is zero
+    outside. ``L: (A, K)`` reads ``K x K`` patches."""
+    N, H, W, C = x.shape
+    A, K = L.shape
+    for r in prange(N * TH):                        # r = n*TH + th: one row of tiles
+        n, th = r // TH, r % TH
+        ih0 = th * step - PT
+        i0, i1 = max(0, -ih0), min(K, H - ih0)      # the patch rows inside the image
+        half = np.empty((K, A, C), dtype=out.dtype)  # each patch row, transformed along j
+        for tw in range(TW):
+            t = r * TW + tw
+            iw0 = tw * step - PL
+            j0, j1 = max(0, -iw0), min(K, W - iw0)
+            for i in range(i0, i1):
+                src_row = x[n, ih0 + i]
+                for nu in range(A):
+                    acc = half[i, nu]
+                    acc[:] = 0
+                    for j in range(j0, j1):
+                        w = L[nu, j]
+                        if w != 0:
+                            src = src_row[iw0 + j]
+                            for c in range(C):
+                                acc[c] += w * src[c]
+            for xi in range(A):                     # then along i, into the tile's place
+                for nu in range(A):
+                    dst = out[xi * A + nu, t]
+                    dst[:] = 0
+                    for i in range(i0, i1):
+                        w = L[xi, i]
+                        if w != 0:
+                            src = half[i, nu]
+                            for c in range(C):
+                                dst[c] += w * src[c]
+
+
+@threads.parallel
+def _from_tiles(M, L, step, TH, TW, out):
+    """``out[n, th*step + i, tw*step + j, :] = sum L[i, xi] L[j, nu] M[xi*A + nu, t, :]``,
+    cut at ``out``'s edge. ``M: (A*A, T, F)``, ``L: (m, A)``, ``out: (N, OH, OW, F)``."""
+    N, OH, OW, F = out.shape
+    m, A = L.shape
+    for r in prange(N * TH):
+        n, th = r // TH, r % TH
+        oh0 = th * step
+        rows = min(m, OH - oh0)
+        half = np.empty((m, A, F), dtype=out.dtype)
+        for tw in range(TW):
+            t = r * TW + tw
+            ow0 = tw * step
+            cols = min(m, OW - ow0)
+            for i in range(rows):                   # along xi
+                for nu in range(A):
+                    acc = half[i, nu]
+                    acc[:] = 0
+                    for xi in range(A):
+                        w = L[i, xi]
+                        if w != 0:
+                            src = M[xi * A + nu, t]
+                            for f in range(F):
+                                acc[f] += w * src[f]
+            for i in range(rows):                   # then along nu, into the output pixels
+                for j in range(cols):
+                    dst = out[n, oh0 + i, ow0 + j]
+                    dst[:] = 0
+                    for nu in range(A):
+                        w = L[j, nu]
+                        if w != 0:
+                            src = half[i, nu]
+                            for f in range(F):
+                                dst[f] += w * src[f]
+
+
+@threads.parallel
+def _sandwich(src, L, out):
+    """``out[xi, nu, c, f] = sum_ij L[xi, i] L[nu, j] src[i, j, c, f]`` for every ``(c, f)``:
+    ``src: (K, K, C, F)``, ``L: (A, K)``, ``out: (A, A, C, F)`` (may be a strided view)."""
+    K, _, C, F = src.shape
+    A = L.shape[0]
+    for c in prange(C):
+        half = np.empty((K, A, F), dtype=out.dtype)
+        for i in range(K):
+            for nu in range(A):
+                acc = half[i, nu]
+                acc[:] = 0
+                for j in range(K):
+                    w = L[nu, j]
+                    if w != 0:
+                        for f in range(F):
+                            acc[f] += w * src[i, j, c, f]
+        for xi in range(A):
+            for nu in range(A):
+                for f in range(F):
+                    out[xi, nu, c, f] = 0
+                for i in range(K):
+                    w = L[xi, i]
+                    if w != 0:
+                        for f in range(F):
+                            out[xi, nu, c, f] += w * half[i, nu, f]
+
+
+def _matrices(m, dtype):
+    """``(BT, G, AT)`` in ``dtype``, C-contiguous (numba reads them as they are)."""
+    return tuple(np.ascontiguousarray(M, dtype=dtype) for M in matrices(m))
+
+
+def input_tiles(x, m, PT, PL, TH, TW):
+    """Every input tile transformed, ``V = BT d BT.T``: ``(N, H, W, C)`` ->
+    ``(A*A, N*TH*TW, C)``; ``PT, PL`` place the first tile at ``(-PT, -PL)``."""
+    BT = _matrices(m, x.dtype)[0]
+    V = np.empty(((m + 2) ** 2, x.shape[0] * TH * TW, x.shape[3]), dtype=x.dtype)
+    _to_tiles(np.ascontiguousarray(x), BT, m, PT, PL, TH, TW, V)
+    return V
+
+
+def kernel_tiles(kernel, m, turned=False):
+    """The kernel transformed, ``U = G g G.T``: ``(3, 3, C, F)`` -> ``(A*A, C, F)``.
+
+    ``turned``: the kernel turned 180 degrees with ``C`` and ``F`` swapped, as the input
+    gradient needs it: ``(A*A, F, C)``. Turning is ``G`` with its columns reversed; the
+    swap is where the numbers are written.
+    """
+    G = _matrices(m, kernel.dtype)[1]
+    A, (_, _, C, F) = m + 2, kernel.shape
+    if not turned:
+        U = np.empty((A, A, C, F), dtype=kernel.dtype)
+        _sandwich(np.ascontiguousarray(kernel), G, U)
+        return U.reshape(A * A, C, F)
+    U = np.empty((A, A, F, C), dtype=kernel.dtype)
+    _sandwich(np.ascontiguousarray(kernel), np.ascontiguousarray(G[:, ::-1]),
+              U.transpose(0, 1, 3, 2))
+    return U.reshape(A * A, F, C)
+
+
+def products(V, U, step, out=None):
+    """``out[p] = V[p] @ U[p]`` for each of the ``A*A`` positions: ``(P, T, K) @ (P, K, F)``.
+
+    One BLAS product per position, or (``step`` terms, ``winograd.SLICES``) slices of
+    ``K`` added up: half the float32 error, with one ``(T, F)`` scratch matrix.
+    """
+    P, T, K = V.shape
+    out = np.empty((P, T, U.shape[2]), dtype=V.dtype) if out is None else out
+    if step is None or K <= step:
+        return np.matmul(V, U, out=out)
+    part = np.empty((T, U.shape[2]), dtype=V.dtype)
+    for p in range(P):
+        np.matmul(V[p, :, :step], U[p, :step], out=out[p])
+        for k0 in range(step, K, step):
+            np.matmul(V[p, :, k0:k0 + step], U[p, k0:k0 + step], out=part)
+            out[p] += part
+    return out
+
+
+def tile_sums(V, Z, step):
+    """``S[p] = V[p].T @ Z[p]``, summed over the ``T`` tiles: ``(P, T, C), (P, T, F) -> (P, C, F)``.
+
+    One BLAS product per position (``V`` read transposed, no copy), or ``step`` tiles at a
+    time, the slices added in float64 (there are many of them).
+    """
+    P, T, C = V.shape
+    if step is None or T <= step:
+        return np.matmul(V.transpose(0, 2, 1), Z)
+    S = np.empty((P, C, Z.shape[2]), dtype=V.dtype)
+    part = np.empty(S.shape[1:], dtype=V.dtype)
+    total = np.empty(S.shape[1:], dtype=np.float64)
+    for p in range(P):
+        total[...] = 0
+        for t0 in range(0, T, step):
+            np.matmul(V[p, t0:t0 + step].T, Z[p, t0:t0 + step], out=part)
+            total += part
+        S[p] = total
+    return S
+
+
+def _correlate(x, U, m, PT, PL, OH, OW, out):
+    """``y[n, oh, ow, f] = sum x[n, oh + ki - PT, ow + kj - PL, c] g[ki, kj, c, f]`` with
+    ``U`` the transformed ``g``: ``(A*A, C, F)``. Returns ``out`` (N, OH, OW, F)."""
+    TH, TW = tiles(OH, OW, m)
+    M = products(input_tiles(x, m, PT, PL, TH, TW), U, SLICES[m])  # (A*A, T, F)
+    if out is None:
+        out = np.empty((x.shape[0], OH, OW, U.shape[2]), dtype=x.dtype)
+    elif not out.flags.c_contiguous or out.shape != (x.shape[0], OH, OW, U.shape[2]):
+        raise ValueError(f"winograd: out must be a C-contiguous {(x.shape[0], OH, OW, U.shape[2])} "
+                         f"array, got {tuple(out.shape)}")
+    _from_tiles(M, _matrices(m, x.dtype)[2], m, TH, TW, out)
+    return out
+
+
+def forward(x, kernel, m, padding, out=None):
+    """A 3x3, stride-1 convolution by F(m x m, 3 x 3). See ``winograd_reference.forward``.
+
+    Args:
+        x: (N, H, W, C) float32 or float64.
+        kernel: (3, 3, C, F), dtype of ``x``.
+        m: output tile size, 2 or 4.
+        out: optional C-contiguous (N, OH, OW, F) array to write into.
+
+    Returns:
+        y: (N, OH, OW, F), dtype of ``x``.
+    """
+    check_kernel(kernel, "winograd forward")
+    _, H, W, _ = x.shape
+    OH, OW, PT, PB, PL, PR = conv_geometry(H, W, 3, 3, 1, 1, padding)
+    return _correlate(x, kernel_tiles(kernel.astype(x.dtype, copy=False), m), m, PT, PL,
+                      OH, OW, out)
+
+
+def backward_input(dy, kernel, m, padding, out=None):
+    """``dx``: ``dy`` correlated with the turned kernel. See ``winograd_reference.backward_input``.
+
+    Args:
+        dy: (N, OH, OW, F) float32 or float64.
+        kernel: (3, 3, C, F).
+        out: optional C-contiguous (N, H, W, C) array to write into.
+
+    Returns:
+        dx: (N, H, W, C), dtype of ``dy``.
+    """
+    check_kernel(kernel, "winograd backward_input")
+    _, OH, OW, _ = dy.shape
+    H, W = input_size(OH, OW, padding)
+    _, _, PT, PB, PL, PR = conv_geometry(H, W, 3, 3, 1, 1, padding)
+    top, _, left, _ = input_gradient_padding(PT, PB, PL, PR)
+    U = kernel_tiles(kernel.astype(dy.dtype, copy=False), m, turned=True)   # (A*A, F, C)
+    return _correlate(dy, U, m, top, left, H, W, out)
+
+
+def backward_kernel(x, dy, m, padding):
+    """``dW = G.T [sum over tiles (A dY A.T) * V] G``. See ``winograd_reference.backward_kernel``.
+
+    The sum over tiles at each of the ``A*A`` positions is BLAS products
+    ``(C, T) @ (T, F)`` (``tile_sums``).
+
+    Args:
+        x: (N, H, W, C) float32 or float64.
+        dy: (N, OH, OW, F), dtype of ``x``.
+
+    Returns:
+        dW: (3, 3, C, F), dtype of ``x``.
+    """
+    N, H, W, C = x.shape
+    OH, OW, PT, PB, PL, PR = conv_geometry(H, W, 3, 3, 1, 1, padding)
+    if dy.shape[:3] != (N, OH, OW):
+        raise ValueError(f"winograd backward_kernel: expected dy of shape {(N, OH, OW)} + "
+                         f"(F,), got {tuple(dy.shape)}")
+    BT, G, AT = _matrices(m, x.dtype)
+    A, F = m + 2, dy.shape[3]
+    TH, TW = tiles(OH, OW, m)
+    V = input_tiles(x, m, PT, PL, TH, TW)                          # (A*A, T, C)
+    Z = np.empty((A * A, N * TH * TW, F), dtype=x.dtype)
+    _to_tiles(np.ascontiguousarray(dy, dtype=x.dtype), np.ascontiguousarray(AT.T), m, 0, 0,
+              TH, TW, Z)                                          # A dY A.T, (A*A, T, F)
+    S = tile_sums(V, Z, SLICES[m])                                # (A*A, C, F)
+    dW = np.empty((3, 3, C, F), dtype=x.dtype)
+    _sandwich(S.reshape(A, A, C, F), np.ascontiguousarray(G.T), dW)
+    return dW
