@@ -16,6 +16,9 @@ so the same code runs on NumPy (CPU) and CuPy (GPU):
   NumPy arrays, vectorised ``xp`` elsewhere; or force ``'cpu'``, ``'xp'``,
   ``'reference'``).
 - ``clear_session()`` resets Keras-style automatic layer names.
+- Keras 2's symbolic functions, for ``from minicnn import backend as K``: ``K.mean``,
+  ``K.gradients``, ``K.function`` and the rest of ``minicnn.symbolic.NAMES``, loaded from
+  ``minicnn.symbolic.api`` on first use.
 """
 import contextlib
 import os
@@ -212,3 +215,21 @@ def unique_name(prefix):
 def clear_session():
     """Reset the automatic layer-name counters (a new model starts at ``conv2d_1``)."""
     _NAME_COUNTS.clear()
+
+
+# ---------------------------------------------------- Keras 2's symbolic functions
+def __getattr__(name):
+    """``K.mean``, ``K.gradients``, ``K.function``...: ``minicnn.symbolic.api``'s, on first use."""
+    from .symbolic import NAMES
+
+    if name in NAMES:
+        from .symbolic import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'minicnn.backend' has no attribute {name!r}")
+
+
+def __dir__():
+    from .symbolic import NAMES
+
+    return sorted(list(globals()) + list(NAMES))

@@ -192,8 +192,30 @@ def test_a_file_failing_its_md5_is_passed_over_with_a_warning(places, files, mon
     monkeypatch.setenv("MINICNN_OFFLINE", "1")
     put(places["keras"], files["notop_kernel_first"])                 # another file, same name
     put(places["repo"], files["notop"])
-    with pytest.warns(UserWarning, match=r"\.keras.*fails its MD5 check"):
+    with pytest.warns(UserWarning, match=r"fail the MD5 check and were not used:\n.*\.keras"):
         assert vgg16.imagenet_weights(False) == str(places["repo"] / NOTOP)
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_without_the_file_or_network_one_error_says_it_all(places, files, monkeypatch, offline,
+                                                            recwarn):
+    """No warning first, no chained tracebacks: which file, where it looked, what was wrong
+    with the copy found there, how to get it, weights=None."""
+    if offline:
+        monkeypatch.setenv("MINICNN_OFFLINE", "1")
+    else:                                   # a real failed download: nothing listens there
+        spec = vgg16.WEIGHTS[False]
+        monkeypatch.setitem(vgg16.WEIGHTS, False, spec._replace(
+            origin="http://127.0.0.1:9/" + NOTOP))
+    put(places["keras"], files["notop_kernel_first"])                 # another file, same name
+    with pytest.raises(DownloadError) as error:
+        VGG16(include_top=False, weights="imagenet", input_shape=S)
+    message = str(error.value)
+    assert error.value.__cause__ is None and error.value.__suppress_context__
+    assert f"{places['keras'] / NOTOP}: " in message and "truncated, or another file" in message
+    assert vgg16.md5(files["notop_kernel_first"]) in message
+    assert "weights=None" in message and "none of these folders" not in message
+    assert not [w for w in recwarn if "MD5" in str(w.message)]
 
 
 def test_imagenet_downloads_once_into_minicnn_home(places, files, server, monkeypatch):

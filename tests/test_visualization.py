@@ -75,8 +75,9 @@ def test_gradient_ascent_starts_from_the_given_grey_noise():
     model = models.Sequential([layers.Conv2D(2, 3, input_shape=(None, None, 1), name="c")])
     image, losses = patterns.pattern_ascent(model, "c", 0, size=6, steps=0, seed=3,
                                             start=(0.5, 0.1))
-    expected = np.random.default_rng(3).random((1, 6, 6, 1)) * 0.1 + 0.5
-    np.testing.assert_allclose(image, expected[0], rtol=1e-6)
+    np.random.seed(3)                                  # the listing's own np.random.random
+    expected = np.random.random((1, 6, 6, 1)) * 0.1 + 0.5
+    np.testing.assert_array_equal(image, expected[0])
     assert losses == []
 
 

@@ -22,9 +22,9 @@ names like ``block1_conv1_W_1:0``), looking in order in
 3. ``./weights/`` (the repository's ``weights/`` when you run from its root),
 
 and otherwise downloads the file once into the first folder, MD5-checked. A file that
-fails its MD5 check is passed over with a warning. Without network (or with
-``MINICNN_OFFLINE=1``) a missing file is a ``DownloadError`` naming the file, its URL
-and the folders: see ``weights/README.md``.
+fails its MD5 check is passed over. Without network (or with ``MINICNN_OFFLINE=1``) a
+missing file is one ``DownloadError`` naming the file, its URL, the folders, what was
+wrong with any copy found in them, and ``weights=None``: see ``weights/README.md``.
 """
 import collections
 import hashlib
@@ -205,30 +205,47 @@ def weights_folders():
 
 
 def imagenet_weights(include_top):
-    """The local path of Keras' ImageNet file for VGG16, found or downloaded (MD5-checked)."""
+    """The local path of Keras' ImageNet file for VGG16, found or downloaded (MD5-checked).
+
+    Raises:
+        DownloadError: one message saying which file, where it looked, what was wrong
+            with any copy it found there, how to get it, and ``weights=None``.
+    """
     spec = WEIGHTS[bool(include_top)]
     folders = weights_folders()
+    wrong = []                                 # copies found with another MD5
     for folder in folders:
         path = os.path.join(folder, spec.fname)
         if os.path.isfile(path):
-            if md5(path) == spec.md5:
-                return path
-            warnings.warn(f"{path} fails its MD5 check (expected {spec.md5}): not used; it may "
-                          "be truncated or another file", stacklevel=3)
+            digest = md5(path)
+            if digest == spec.md5:
+                return _passed_over(wrong, path)
+            wrong.append(f"  {path}: {os.path.getsize(path):,} bytes, MD5 {digest} "
+                         "(truncated, or another file)")
     try:
-        return data_utils.get_file(spec.fname, spec.origin, file_hash=spec.md5,
-                                   cache_subdir="models")
+        return _passed_over(wrong, data_utils.get_file(spec.fname, spec.origin,
+                                                       file_hash=spec.md5, cache_subdir="models"))
     except DownloadError as e:
         where = "\n".join(f"  {folder}{os.sep}" for folder in folders)
+        found = ("\nCopies found there are not that file:\n" + "\n".join(wrong)) if wrong \
+            else "\nNone of them holds it."
         raise DownloadError(
             f"VGG16(weights='imagenet', include_top={bool(include_top)}) needs Keras' file "
-            f"{spec.fname} ({spec.size}, MD5 {spec.md5}). It is in none of these folders:\n"
-            f"{where}\nand it could not be downloaded from {spec.origin}: {e.reason}.\n"
+            f"{spec.fname} ({spec.size}, MD5 {spec.md5}). minicnn looked in:\n{where}{found}\n"
+            f"It could not be downloaded from {spec.origin}: {e.reason}.\n"
             f"Download it where there is network (that URL, or run Keras' "
             f"VGG16(weights='imagenet', include_top={bool(include_top)}) once: it saves the "
             f"file in ~/.keras/models/) and put it in one of those folders; see "
             f"weights/README.md. Or pass weights=None (random weights) or the file's path.",
-            spec.origin, e.path, e.reason) from e
+            spec.origin, e.path, e.reason) from None
+
+
+def _passed_over(wrong, path):
+    """``path``, after a warning about the copies with the wrong MD5 that were skipped."""
+    if wrong:
+        warnings.warn("VGG16 weights: these copies fail the MD5 check and were not used:\n"
+                      + "\n".join(wrong) + f"\nusing {path}", stacklevel=4)
+    return path
 
 
 def md5(path, block=1 << 20):

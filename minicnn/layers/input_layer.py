@@ -7,11 +7,15 @@ symbolic tensor that remembers the layer and its input, so ``models.Model``
 can later walk back from outputs to the input. Each layer remembers its
 first call as ``layer.input`` / ``layer.output``, as in Keras.
 """
+from ..symbolic.tensor import TensorOps
 from .base import Layer, format_shape
 
 
-class SymbolicTensor:
+class SymbolicTensor(TensorOps):
     """A placeholder for a layer's output while a model is being defined.
+
+    It takes part in ``K.*`` expressions (``model.output[:, 386]``, ``K.mean(t)``): see
+    ``minicnn.symbolic``.
 
     Attributes:
         shape: the shape with ``None`` for the batch, e.g. ``(None, 26, 26, 32)``.

@@ -1,10 +1,15 @@
 """Grad-CAM: which part of an image made the model choose a class (listings 5-40 to 5-44).
 
-1. ``g = d(score of the class) / d(output of the last conv layer)``, by backward
-   passes (the chapter: ``K.gradients(african_elephant_output, last_conv_layer.output)``);
-2. each channel's weight is ``g`` averaged over the height and width (and batch);
-3. the heatmap is the channels of the layer's output times their weights,
-   averaged over the channels, then ReLU, then divided by its maximum.
+The chapter's steps, ``K.gradients`` and ``K.function`` included (listing 5-42)::
+
+    class_output = model.output[:, class_index]
+    grads = K.gradients(class_output, last_conv_layer.output)[0]
+    pooled_grads = K.mean(grads, axis=(0, 1, 2))          # one weight per channel
+    iterate = K.function([model.input], [pooled_grads, last_conv_layer.output[0]])
+
+then each channel of the layer's output times its weight, the mean over channels,
+ReLU, divided by the maximum (listing 5-43). One forward pass gives both the
+activation and its gradient.
 
 ``overlay_heatmap`` colours it with the jet map, resizes it to the picture and
 blends 0.4 of it over the photo (the chapter used OpenCV; minicnn uses
@@ -14,8 +19,8 @@ import os
 
 import numpy as np
 
-from .. import backend
-from ..models.gradients import Tape, tensor_of
+from .. import backend as K
+from ..models.gradients import tensor_of
 
 
 def grad_cam(model, x, class_index, layer_name):
@@ -28,7 +33,8 @@ def grad_cam(model, x, class_index, layer_name):
         layer_name: a layer with spatial output, e.g. ``'block5_conv3'``.
 
     Returns:
-        ``(h, w)`` float64 heatmap in ``[0, 1]`` at the layer's resolution.
+        ``(h, w)`` float32 heatmap in ``[0, 1]`` at the layer's resolution (all zeros
+        when no channel speaks for the class).
     """
     layer = model.find_layer(layer_name)
     if len(layer.output_shape) != 4:
@@ -38,17 +44,16 @@ def grad_cam(model, x, class_index, layer_name):
     if not 0 <= class_index < classes:
         raise ValueError(f"class_index {class_index} is out of range: the model has {classes} "
                          f"classes (0 to {classes - 1})")
-    scores, conv = model.outputs[0], tensor_of(model, layer)
-    tape = Tape(model.input, [scores, conv])                    # one forward pass for both
-    values = tape.forward(x)
-    seed = np.zeros(values[id(scores)].shape, dtype=values[id(scores)].dtype)
-    seed[:, class_index] = 1.0                                  # d score / d predictions
-    grads = backend.to_numpy(tape.backward({id(scores): seed}, [conv])[0])
-    activation = backend.to_numpy(values[id(conv)])[0]          # (h, w, channels)
-    weights = grads.mean(axis=(0, 1, 2))                        # one weight per channel
-    heatmap = (activation * weights).mean(axis=-1)
+    class_output = model.outputs[0][:, class_index]
+    conv_output = tensor_of(model, layer)
+    grads = K.gradients(class_output, conv_output)[0]
+    pooled_grads = K.mean(grads, axis=(0, 1, 2))
+    iterate = K.function([model.input], [pooled_grads, conv_output[0]])
+    pooled_grads_value, conv_layer_output_value = iterate([x])
+    conv_layer_output_value *= pooled_grads_value               # each channel by its weight
+    heatmap = np.mean(conv_layer_output_value, axis=-1)
     heatmap = np.maximum(heatmap, 0)
-    peak = heatmap.max()
+    peak = np.max(heatmap)
     return heatmap / peak if peak > 0 else heatmap
 
 

@@ -2,12 +2,17 @@
 
 Start from grey noise, then repeat: the gradient of "mean of filter k's output"
 with respect to the image, divided by its root mean square (+1e-5), added to the
-image. In Keras this takes ``K.gradients`` and ``K.function``; here it is one call
-to ``model.gradients``, which runs the layers' own backward passes.
+image. The steps are the chapter's own, ``K.gradients`` and ``K.function`` included::
+
+    loss = K.mean(layer_output[:, :, :, filter_index])
+    grads = K.gradients(loss, model.input)[0]
+    grads /= (K.sqrt(K.mean(K.square(grads))) + 1e-5)
+    iterate = K.function([model.input], [loss, grads])
 """
 import numpy as np
 
-from .. import backend
+from .. import backend as K
+from ..models.gradients import tensor_of
 from ._figures import new_figure, save_figure
 
 
@@ -20,7 +25,7 @@ def deprocess_image(x):
     Returns:
         ``(H, W, C)`` uint8.
     """
-    x = np.array(backend.to_numpy(x), dtype="float64")
+    x = np.array(K.to_numpy(x), dtype="float64")
     x -= x.mean()
     x /= x.std() + 1e-5
     x *= 0.1
@@ -39,43 +44,43 @@ def _filter_count(model, layer):
 
 def pattern_ascent(model, layer_name, filter_index, size=150, steps=40, step=1.0, seed=None,
                    start=(128.0, 20.0)):
-    """Gradient ascent on the input towards a large mean of one filter's output.
+    """Gradient ascent on the input towards a large mean of one filter's output (listing 5-38).
 
     Args:
         model: e.g. ``VGG16(include_top=False)``; its input must accept ``size x size``.
-        layer_name: e.g. ``'block3_conv1'``. filter_index: which channel of that layer.
+        layer_name: e.g. ``'block3_conv1'`` (a layer of a nested model too).
+        filter_index: which channel of that layer.
         size: image side in pixels. steps, step: the chapter's 40 steps of size 1.
-        seed: seed of the grey-noise start.
+        seed: seed of the grey-noise start; ``np.random.seed(seed)`` before the listing's
+            own ``np.random.random(...)`` gives the same start.
         start: ``(grey, spread)`` of the start, ``grey + random * spread``: the chapter's
             ``(128, 20)`` suits VGG16's 0-255 inputs; for a model of images in [0, 1]
             (the MNIST convnet) use ``(0.5, 0.1)`` and a step near 0.05.
 
     Returns:
-        ``(image, losses)``: the ``(size, size, C)`` float image after the ascent and the
-        filter's mean activation before each step.
+        ``(image, losses)``: the ``(size, size, C)`` float64 image after the ascent and
+        the filter's mean activation before each step.
     """
     layer = model.find_layer(layer_name)
     count = _filter_count(model, layer)
     if not 0 <= filter_index < count:
         raise ValueError(f"filter_index {filter_index} is out of range: layer '{layer.name}' "
                          f"has {count} filters (0 to {count - 1})")
-    channels = model.input.shape[-1]
-    rng = np.random.default_rng(seed)
+    layer_output = tensor_of(model, layer)
+    loss = K.mean(layer_output[:, :, :, filter_index])
+    grads = K.gradients(loss, model.input)[0]
+    grads /= (K.sqrt(K.mean(K.square(grads))) + 1e-5)      # RMS normalisation
+    iterate = K.function([model.input], [loss, grads])
     grey, spread = start
-    img = (rng.random((1, size, size, channels)) * spread + grey).astype(backend.floatx())
+    channels = model.input.shape[-1]
+    input_img_data = np.random.RandomState(seed).random_sample((1, size, size, channels))
+    input_img_data = input_img_data * spread + grey
     losses = []
-
-    def mean_of_filter(out):                    # d mean(out[..., k]) / d out
-        losses.append(float(out[..., filter_index].mean()))
-        g = np.zeros_like(backend.to_numpy(out))
-        g[..., filter_index] = 1.0 / (out.size // out.shape[-1])
-        return g
-
     for _ in range(steps):
-        grads = backend.to_numpy(model.gradients(img, layer, mean_of_filter))
-        grads /= np.sqrt(np.mean(np.square(grads))) + 1e-5   # RMS normalisation
-        img += grads * step
-    return img[0], losses
+        loss_value, grads_value = iterate([input_img_data])
+        losses.append(float(loss_value))
+        input_img_data += grads_value * step
+    return input_img_data[0], losses
 
 
 def generate_pattern(model, layer_name, filter_index, size=150, steps=40, step=1.0, seed=None,
@@ -89,15 +94,19 @@ def filter_grid(model, layer_name, rows=8, size=64, margin=5, steps=40, step=1.0
                 start=(128.0, 20.0)):
     """The first ``rows * rows`` filters' patterns in a grid with black margins (listing 5-39).
 
+    ``rows`` tiles per row; a layer with fewer filters gets only the rows it fills
+    (32 filters: 4 rows of 8).
+
     Returns:
-        ``(rows*size + (rows-1)*margin, same, C)`` uint8; tile ``(i, j)`` is filter
-        ``i * rows + j``.
+        ``(R*size + (R-1)*margin, rows*size + (rows-1)*margin, C)`` uint8 for ``R`` rows;
+        tile ``(i, j)`` is filter ``i * rows + j``.
     """
     layer = model.find_layer(layer_name)
     n = min(rows * rows, _filter_count(model, layer))
     channels = model.input.shape[-1]
-    side = rows * size + (rows - 1) * margin
-    grid = np.zeros((side, side, channels), dtype="uint8")
+    height = -(-n // rows)
+    grid = np.zeros((height * size + (height - 1) * margin, rows * size + (rows - 1) * margin,
+                     channels), dtype="uint8")
     for k in range(n):
         i, j = divmod(k, rows)
         top, left = i * (size + margin), j * (size + margin)
