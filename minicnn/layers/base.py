@@ -12,6 +12,8 @@ Shapes use ``None`` for the batch axis, as Keras prints them:
 ``(None, 28, 28, 1)``.
 """
 import contextlib
+import difflib
+import inspect
 import re
 
 from .. import backend
@@ -21,6 +23,35 @@ _COMMON_KWARGS = ("input_shape", "batch_input_shape", "input_dim", "batch_size",
 # Keras options minicnn does not have, written as Keras writes their defaults
 NO_REGULARIZERS = dict.fromkeys(("kernel_regularizer", "bias_regularizer", "activity_regularizer",
                                  "kernel_constraint", "bias_constraint"))
+
+
+def accepted_arguments(cls):
+    """The keyword arguments the layer class ``cls`` accepts: its own ``__init__``'s and
+    those of its bases (``Conv2D``: ``filters, kernel_size, ...``), then the common ones."""
+    names = []
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass is object:
+            continue
+        for p in list(inspect.signature(init).parameters.values())[1:]:   # after self
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in names:
+                names.append(p.name)
+    return names + [n for n in _COMMON_KWARGS if n not in names]
+
+
+def _unknown_arguments(cls, unknown):
+    """The ``TypeError`` for keyword arguments ``cls`` does not accept, with the nearest
+    accepted name for each (``difflib``), or why a Keras option is missing."""
+    accepted = accepted_arguments(cls)
+    words = []
+    for name in sorted(unknown):
+        if name in NO_REGULARIZERS:
+            words.append(f"{name!r} (Keras has it; minicnn has no regularizers or constraints)")
+            continue
+        close = difflib.get_close_matches(name, accepted, n=1)
+        words.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return TypeError(f"{cls.__name__}: unexpected argument(s) {', '.join(words)}; "
+                     f"{cls.__name__} accepts {', '.join(accepted)}")
 
 
 def to_snake_case(name):
@@ -80,20 +111,29 @@ def input_gradients_only(layers):
 class Layer:
     """Base class: weights in ``params``, their gradients in ``grads`` (same keys).
 
+    Every layer (``Conv2D``, ``Dense``, ``MaxPooling2D``, ...) takes these keyword arguments
+    besides its own, as in Keras; its docstring lists them as ``**kwargs``. An argument no
+    layer knows is a ``TypeError`` naming the layer and the closest accepted name
+    (``activaton`` -> ``activation``).
+
     Args:
+        input_shape: shape of one sample, without the batch axis, e.g. ``(28, 28, 1)``:
+            give it to the first layer of a ``Sequential`` model
+            (``Conv2D(32, (3, 3), input_shape=(28, 28, 1))``).
+        batch_input_shape: the same with the batch axis first, e.g. ``(None, 28, 28, 1)``.
+        input_dim: for inputs of one axis, ``input_dim=8192`` means ``input_shape=(8192,)``.
+        batch_size: the batch axis of ``input_shape`` / ``input_dim``; ``None`` (any) when
+            not given.
+        dtype: weight and output type; ``backend.floatx()`` (float32) when ``None``.
         name: the layer's name; automatic (``conv2d_1``, ``conv2d_2``...) when ``None``.
-        trainable: whether the optimizer updates this layer's weights.
-        input_shape: shape of one sample, e.g. ``(28, 28, 1)`` (first layer only).
-        batch_input_shape: the same with the batch axis, e.g. ``(None, 28, 28, 1)``.
-        input_dim: for 2D inputs, ``input_dim=8192`` means ``input_shape=(8192,)``.
-        dtype: weight and output type; ``backend.floatx()`` when ``None``.
+        trainable: whether the optimizer updates this layer's weights (``False``: frozen;
+            gradients still flow through to the layers before it).
     """
 
     def __init__(self, name=None, trainable=True, **kwargs):
         unknown = set(kwargs) - set(_COMMON_KWARGS)
         if unknown:
-            raise TypeError(
-                f"{type(self).__name__}: unexpected argument(s) {sorted(unknown)}")
+            raise _unknown_arguments(type(self), unknown)
         self.name = name or backend.unique_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.params = {}
@@ -127,7 +167,12 @@ class Layer:
         return self.compute_output_shape(self.input_shape)
 
     def compute_output_shape(self, input_shape):
-        """Output shape for an input shape (batch axis ``None``); same shape by default."""
+        """The output shape for ``input_shape`` (batch axis first, ``None`` when unknown).
+
+        Layers that keep the shape (``Dropout``, ``Activation``, ``InputLayer``) inherit
+        this one, which returns ``input_shape`` unchanged; every layer that changes the
+        shape (``Conv2D``, the pooling layers, ``Flatten``, ``Dense``, models) overrides it.
+        """
         return tuple(input_shape)
 
     # --------------------------------------------------------------- weights

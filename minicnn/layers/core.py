@@ -14,6 +14,8 @@ class Dense(Layer):
         activation: activation name or ``None`` (linear).
         use_bias: add a bias per unit.
         kernel_initializer, bias_initializer: names or initializers.
+        **kwargs: ``input_shape=(8192,)`` (or ``input_dim=8192``) for the first layer,
+            ``name``, ``trainable``, ``dtype`` (see ``Layer``).
 
     Weights: ``kernel (D, U)``, ``bias (U,)``, Keras' layout.
 
@@ -89,7 +91,15 @@ class Dense(Layer):
 
 
 class Flatten(Layer):
-    """Flatten each sample: ``(N, H, W, C)`` -> ``(N, H*W*C)`` in ``(h, w, c)`` order (Keras')."""
+    """Flatten each sample: ``(N, H, W, C)`` -> ``(N, H*W*C)`` in ``(h, w, c)`` order (Keras').
+
+    Args:
+        data_format: ``None`` or ``'channels_last'`` (minicnn is NHWC only).
+        **kwargs: ``input_shape=(7, 7, 128)`` for the first layer, ``name``, ``trainable``,
+            ``dtype`` (see ``Layer``).
+
+    Input shape: ``(N, d1, d2, ...)``. Output shape: ``(N, d1*d2*...)``.
+    """
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -125,6 +135,8 @@ class Dropout(Layer):
         noise_shape: shape of the mask (``None``: the input's), broadcast over the input;
             ``None`` entries take the input's size.
         seed: seed of this layer's own random generator (reproducible masks).
+        **kwargs: ``input_shape=(8192,)`` for the first layer, ``name``, ``trainable``,
+            ``dtype`` (see ``Layer``).
 
     Input shape: any. Output shape: the same.
     """
@@ -163,6 +175,12 @@ class Dropout(Layer):
 
 class Activation(Layer):
     """Apply an activation function: ``y = activation(x)``.
+
+    Args:
+        activation: ``'relu'``, ``'sigmoid'``, ``'softmax'``, ``'tanh'``, ``'linear'``
+            (see ``minicnn.activations``).
+        **kwargs: ``input_shape=(28, 28, 1)`` for the first layer, ``name``, ``trainable``,
+            ``dtype`` (see ``Layer``).
 
     Input shape: any. Output shape: the same.
     """

@@ -42,6 +42,15 @@ class MaxPooling2D(_Pooling2D):
     Backward sends each output's gradient to the input cell that held the
     maximum (the ``argmax`` kept by forward); the other cells get zero.
 
+    Args:
+        pool_size: int or ``(PH, PW)``, the window; ``(2, 2)`` by default.
+        strides: int or ``(SH, SW)``; ``None`` (the default) means ``pool_size``.
+        padding: ``'valid'`` (windows inside the input) or ``'same'`` (output
+            ``ceil(H / SH)``, TensorFlow's split).
+        data_format: ``None`` or ``'channels_last'`` (minicnn is NHWC only).
+        **kwargs: ``input_shape=(28, 28, 1)`` for the first layer, ``name``, ``trainable``,
+            ``dtype`` (see ``Layer``).
+
     Input shape: ``(N, H, W, C)``. Output shape: ``(N, OH, OW, C)``.
     """
 
@@ -61,6 +70,15 @@ class MaxPooling2D(_Pooling2D):
 
 class AveragePooling2D(_Pooling2D):
     """Mean over each window (with ``'same'`` padding, over its in-bounds cells only).
+
+    Args:
+        pool_size: int or ``(PH, PW)``, the window; ``(2, 2)`` by default.
+        strides: int or ``(SH, SW)``; ``None`` (the default) means ``pool_size``.
+        padding: ``'valid'`` (windows inside the input) or ``'same'`` (output
+            ``ceil(H / SH)``, TensorFlow's split).
+        data_format: ``None`` or ``'channels_last'`` (minicnn is NHWC only).
+        **kwargs: ``input_shape=(28, 28, 1)`` for the first layer, ``name``, ``trainable``,
+            ``dtype`` (see ``Layer``).
 
     Input shape: ``(N, H, W, C)``. Output shape: ``(N, OH, OW, C)``.
     """
