@@ -12,6 +12,7 @@ The digits come from ``mnist.load_sample()``: no network, nothing drawn by hand.
 import argparse
 import functools
 import os
+import sys
 import time
 
 import numpy as np
@@ -32,7 +33,7 @@ BATCH_SIZE = 64
 QUICK_IMAGES = 384        # --quick: 6 batches instead of the sample's 8,000 images (125)
 ZOOM = (12, 12)           # top-left of the 8x8 crop the max-pooling figure enlarges
 FIGURES = ("im2col", "conv_geometry", "conv_backward", "col2im_coverage", "maxpool",
-           "rmsprop_steps", "softmax_crossentropy", "gradcheck")
+           "rmsprop_steps", "softmax_crossentropy", "gradcheck", "symbolic_graph")
 
 
 # ------------------------------------------------------------------ shared data
@@ -607,6 +608,11 @@ def make_all(out, quick=False):
             results[name] = figure_rmsprop_steps(out, quick)
         elif name == "softmax_crossentropy":
             results[name] = figure_softmax_crossentropy(out, results["rmsprop_steps"]["model"])
+        elif name == "symbolic_graph":
+            sys.path.insert(0, HERE)                 # docs/ is not a package
+            from figure_symbolic import figure_symbolic_graph
+
+            results[name] = figure_symbolic_graph(out, _save)
         else:
             results[name] = globals()["figure_" + name](out)
         path = results[name]["path"]

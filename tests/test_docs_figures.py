@@ -174,6 +174,23 @@ def test_gradcheck_figure(figures):
         assert errors[0] > 100 * errors.min() and errors[-1] > 100 * errors.min()
 
 
+def test_symbolic_graph_figure_is_the_graph_k_function_walks(figures):
+    """Listing 5-42's nodes, exactly those ``K.function`` evaluates; the layer chains counted
+    from the VGG16 (17 layers to block5_conv3, 5 more to the predictions)."""
+    from minicnn.symbolic.function import graph
+
+    r = figures[0]["symbolic_graph"]
+    assert [kind for _, _, kind in r["nodes"]] == ["placeholder", "layer", "layer", "op",
+                                                   "gradient", "op", "op"]
+    order, leaves = graph(r["outputs"])
+    placeholder = r["nodes"][0][0]
+    assert {id(n) for n, _, _ in r["nodes"]} == {id(n) for n in order + leaves + [placeholder]}
+    assert sorted(label for _, _, label in r["edges"] if "layer" in label) == [
+        "17 layers", "5 layers"]
+    assert sorted(label for _, _, label in r["edges"] if label in ("loss", "variable")) == [
+        "loss", "variable"]
+
+
 def python_blocks(page):
     """The ```python blocks of a markdown page, in order."""
     return re.findall(r"^```python\n(.*?)^```", page.read_text(), re.S | re.M)
