@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from minicnn import backend, kernels
 from minicnn.kernels import cpu, reference, threads
-from minicnn.kernels import winograd_cpu, winograd_reference, winograd_xp
+from minicnn.kernels import winograd_cpu, winograd_reference, winograd_tiles, winograd_xp
 from minicnn.kernels.geometry import conv_geometry
 from minicnn.kernels.winograd import SLICES, matrices
 
@@ -60,7 +60,8 @@ def rel(a, b):
 
 def run(twin, c, x, kernel, dy):
     """``(y, dx, dW)`` of one twin."""
-    return (twin.forward(x, kernel, c.m, c.padding), twin.backward_input(dy, kernel, c.m, c.padding),
+    return (twin.forward(x, kernel, c.m, c.padding),
+            twin.backward_input(dy, kernel, c.m, c.padding),
             twin.backward_kernel(x, dy, c.m, c.padding))
 
 
@@ -96,6 +97,17 @@ def test_the_matrices_compute_a_correlation_in_one_and_two_dimensions(m):
     Y = AT @ ((G @ g @ G.T) * (BT @ d @ BT.T)) @ AT.T
     direct = [[np.sum(d[i:i + 3, j:j + 3] * g) for j in range(m)] for i in range(m)]
     np.testing.assert_allclose(Y, direct, rtol=1e-12, atol=1e-12)
+
+
+def test_written_out_transforms_are_the_matrices():
+    """winograd_tiles' written-out formulas are BT and AT of winograd.py, column by column."""
+    for m, bt, at, extra_bt, extra_at in [(2, winograd_tiles._bt2, winograd_tiles._at2, (), ()),
+                                          (4, winograd_tiles._bt4, winograd_tiles._at4,
+                                           (2.0, 4.0, 5.0), (2.0, 4.0, 8.0))]:
+        BT, _, AT = matrices(m)
+        for k, e in enumerate(np.eye(m + 2)):
+            np.testing.assert_array_equal(bt.py_func(*e, *extra_bt), BT[:, k])
+            np.testing.assert_array_equal(at.py_func(*e, *extra_at), AT[:, k])
 
 
 @twins

@@ -1,140 +1,32 @@
-"""numba twin of Winograd convolution: compiled transforms, the products in BLAS.
+"""numba twin of Winograd convolution: compiled tile transforms, the products in BLAS.
 
 The same algorithm as ``winograd_reference.py``, arranged for speed. A convolution is
-three numba passes around one batched matrix product::
+three numba passes (``winograd_tiles.py``) around ``A*A`` matrix products::
 
-    V = _to_tiles(x, BT)     (A*A, T, C)   every input tile, transformed, read once
-    U = _sandwich(g, G)      (A*A, C, F)   the kernel, transformed
-    M = products(V, U)       (A*A, T, F)   A*A BLAS products (T, C) @ (C, F), in slices
-    y = _from_tiles(M, AT)   (N, OH, OW, F) every output tile, transformed back, cut
+    V = input_tiles(x)       (A*A, T, C)    every input tile, transformed, read once
+    U = kernel_tiles(g)      (A*A, C, F)    the kernel, transformed
+    M = products(V, U)       (A*A, T, F)    A*A BLAS products (T, C) @ (C, F)
+    y = output_tiles(M)      (N, OH, OW, F) every output tile, transformed back, cut
 
-The layouts put the channel axis last everywhere, so each numba loop's innermost loop
-runs over ``C`` (or ``F``) contiguous numbers, as ``cpu.py``'s do, and the products read
-contiguous ``(T, C)`` and ``(C, F)`` matrices. A transform is done in two passes along
-the tile's rows, then its columns (``L @ d @ L.T`` as two one-dimensional transforms),
-skipping the zeros of ``L``; the half-transformed tile lives in a small per-thread
-scratch array. Pixels outside the image are skipped, never copied: no padded image.
+The channel axis is last everywhere, so every numba loop's innermost loop runs over
+``C`` (or ``F``) contiguous numbers, as ``cpu.py``'s do, and the products read
+contiguous ``(T, C)`` and ``(C, F)`` matrices. Pixels outside the image are never
+copied: there is no padded image.
 
-The gradients reuse the same passes with other matrices (``backward_input``,
-``backward_kernel``). The loops run on ``threads.THREADS`` numba threads, like every
-``cpu.py`` kernel (see its docstring for why 1 by default); the products use every
-core through OpenBLAS.
+The gradients reuse the same passes (``backward_input``, ``backward_kernel``). The
+transforms run on ``threads.THREADS`` numba threads, like every ``cpu.py`` kernel (see
+its docstring for why 1 by default); the products use every core through OpenBLAS.
 """
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # as cpu.py: before numba's threads start
 
 import numpy as np  # noqa: E402
-from numba import prange  # noqa: E402
 
-from . import threads  # noqa: E402
+from . import winograd_tiles  # noqa: E402
 from .geometry import conv_geometry  # noqa: E402
 from .winograd import (SLICES, check_kernel, input_gradient_padding, input_size,  # noqa: E402
                        matrices, tiles)
-
-
-@threads.parallel
-def _to_tiles(x, L, step, PT, PL, TH, TW, out):
-    """``out[xi*A + nu, t, :] = sum_ij L[xi, i] L[nu, j] x[n, ih0 + i, iw0 + j, :]`` for tile
-    ``t = (n*TH + th)*TW + tw`` at ``ih0 = th*step - PT``, ``iw0 = tw*step - PL``; ``x`` is zero
-    outside. ``L: (A, K)`` reads ``K x K`` patches."""
-    N, H, W, C = x.shape
-    A, K = L.shape
-    for r in prange(N * TH):                        # r = n*TH + th: one row of tiles
-        n, th = r // TH, r % TH
-        ih0 = th * step - PT
-        i0, i1 = max(0, -ih0), min(K, H - ih0)      # the patch rows inside the image
-        half = np.empty((K, A, C), dtype=out.dtype)  # each patch row, transformed along j
-        for tw in range(TW):
-            t = r * TW + tw
-            iw0 = tw * step - PL
-            j0, j1 = max(0, -iw0), min(K, W - iw0)
-            for i in range(i0, i1):
-                src_row = x[n, ih0 + i]
-                for nu in range(A):
-                    acc = half[i, nu]
-                    acc[:] = 0
-                    for j in range(j0, j1):
-                        w = L[nu, j]
-                        if w != 0:
-                            src = src_row[iw0 + j]
-                            for c in range(C):
-                                acc[c] += w * src[c]
-            for xi in range(A):                     # then along i, into the tile's place
-                for nu in range(A):
-                    dst = out[xi * A + nu, t]
-                    dst[:] = 0
-                    for i in range(i0, i1):
-                        w = L[xi, i]
-                        if w != 0:
-                            src = half[i, nu]
-                            for c in range(C):
-                                dst[c] += w * src[c]
-
-
-@threads.parallel
-def _from_tiles(M, L, step, TH, TW, out):
-    """``out[n, th*step + i, tw*step + j, :] = sum L[i, xi] L[j, nu] M[xi*A + nu, t, :]``,
-    cut at ``out``'s edge. ``M: (A*A, T, F)``, ``L: (m, A)``, ``out: (N, OH, OW, F)``."""
-    N, OH, OW, F = out.shape
-    m, A = L.shape
-    for r in prange(N * TH):
-        n, th = r // TH, r % TH
-        oh0 = th * step
-        rows = min(m, OH - oh0)
-        half = np.empty((m, A, F), dtype=out.dtype)
-        for tw in range(TW):
-            t = r * TW + tw
-            ow0 = tw * step
-            cols = min(m, OW - ow0)
-            for i in range(rows):                   # along xi
-                for nu in range(A):
-                    acc = half[i, nu]
-                    acc[:] = 0
-                    for xi in range(A):
-                        w = L[i, xi]
-                        if w != 0:
-                            src = M[xi * A + nu, t]
-                            for f in range(F):
-                                acc[f] += w * src[f]
-            for i in range(rows):                   # then along nu, into the output pixels
-                for j in range(cols):
-                    dst = out[n, oh0 + i, ow0 + j]
-                    dst[:] = 0
-                    for nu in range(A):
-                        w = L[j, nu]
-                        if w != 0:
-                            src = half[i, nu]
-                            for f in range(F):
-                                dst[f] += w * src[f]
-
-
-@threads.parallel
-def _sandwich(src, L, out):
-    """``out[xi, nu, c, f] = sum_ij L[xi, i] L[nu, j] src[i, j, c, f]`` for every ``(c, f)``:
-    ``src: (K, K, C, F)``, ``L: (A, K)``, ``out: (A, A, C, F)`` (may be a strided view)."""
-    K, _, C, F = src.shape
-    A = L.shape[0]
-    for c in prange(C):
-        half = np.empty((K, A, F), dtype=out.dtype)
-        for i in range(K):
-            for nu in range(A):
-                acc = half[i, nu]
-                acc[:] = 0
-                for j in range(K):
-                    w = L[nu, j]
-                    if w != 0:
-                        for f in range(F):
-                            acc[f] += w * src[i, j, c, f]
-        for xi in range(A):
-            for nu in range(A):
-                for f in range(F):
-                    out[xi, nu, c, f] = 0
-                for i in range(K):
-                    w = L[xi, i]
-                    if w != 0:
-                        for f in range(F):
-                            out[xi, nu, c, f] += w * half[i, nu, f]
 
 
 def _matrices(m, dtype):
@@ -145,9 +37,8 @@ def _matrices(m, dtype):
 def input_tiles(x, m, PT, PL, TH, TW):
     """Every input tile transformed, ``V = BT d BT.T``: ``(N, H, W, C)`` ->
     ``(A*A, N*TH*TW, C)``; ``PT, PL`` place the first tile at ``(-PT, -PL)``."""
-    BT = _matrices(m, x.dtype)[0]
     V = np.empty(((m + 2) ** 2, x.shape[0] * TH * TW, x.shape[3]), dtype=x.dtype)
-    _to_tiles(np.ascontiguousarray(x), BT, m, PT, PL, TH, TW, V)
+    winograd_tiles.input_tiles(np.ascontiguousarray(x), m, PT, PL, TH, TW, V)
     return V
 
 
@@ -162,10 +53,10 @@ def kernel_tiles(kernel, m, turned=False):
     A, (_, _, C, F) = m + 2, kernel.shape
     if not turned:
         U = np.empty((A, A, C, F), dtype=kernel.dtype)
-        _sandwich(np.ascontiguousarray(kernel), G, U)
+        winograd_tiles.sandwich(np.ascontiguousarray(kernel), G, U)
         return U.reshape(A * A, C, F)
     U = np.empty((A, A, F, C), dtype=kernel.dtype)
-    _sandwich(np.ascontiguousarray(kernel), np.ascontiguousarray(G[:, ::-1]),
+    winograd_tiles.sandwich(np.ascontiguousarray(kernel), np.ascontiguousarray(G[:, ::-1]),
               U.transpose(0, 1, 3, 2))
     return U.reshape(A * A, F, C)
 
@@ -220,7 +111,7 @@ def _correlate(x, U, m, PT, PL, OH, OW, out):
     elif not out.flags.c_contiguous or out.shape != (x.shape[0], OH, OW, U.shape[2]):
         raise ValueError(f"winograd: out must be a C-contiguous {(x.shape[0], OH, OW, U.shape[2])} "
                          f"array, got {tuple(out.shape)}")
-    _from_tiles(M, _matrices(m, x.dtype)[2], m, TH, TW, out)
+    winograd_tiles.output_tiles(M, m, TH, TW, out)
     return out
 
 
@@ -286,9 +177,9 @@ def backward_kernel(x, dy, m, padding):
     TH, TW = tiles(OH, OW, m)
     V = input_tiles(x, m, PT, PL, TH, TW)                          # (A*A, T, C)
     Z = np.empty((A * A, N * TH * TW, F), dtype=x.dtype)
-    _to_tiles(np.ascontiguousarray(dy, dtype=x.dtype), np.ascontiguousarray(AT.T), m, 0, 0,
-              TH, TW, Z)                                          # A dY A.T, (A*A, T, F)
+    winograd_tiles.to_tiles(np.ascontiguousarray(dy, dtype=x.dtype),     # Z = A dY A.T
+                            np.ascontiguousarray(AT.T), m, 0, 0, TH, TW, Z)
     S = tile_sums(V, Z, SLICES[m])                                # (A*A, C, F)
     dW = np.empty((3, 3, C, F), dtype=x.dtype)
-    _sandwich(S.reshape(A, A, C, F), np.ascontiguousarray(G.T), dW)
+    winograd_tiles.sandwich(S.reshape(A, A, C, F), np.ascontiguousarray(G.T), dW)
     return dW
