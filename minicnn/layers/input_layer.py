@@ -53,9 +53,19 @@ class SymbolicTensor(TensorOps):
 class InputLayer(Layer):
     """The layer that stands for a model's input; forward and backward pass data through.
 
+    ``layers.Input(shape=...)`` makes one; a ``Sequential`` model makes one from its first
+    layer's ``input_shape``.
+
     Args:
-        input_shape: shape of one sample, e.g. ``(28, 28, 1)``.
+        input_shape: shape of one sample, without the batch axis, e.g. ``(28, 28, 1)``.
+        batch_size: the batch axis of ``input_shape``; ``None`` (any) when not given.
         batch_input_shape (or Keras 3's ``batch_shape``): the same with the batch axis.
+        dtype: the input's type; ``backend.floatx()`` (float32) when ``None``.
+        name: the layer's name; automatic when ``None``.
+        **kwargs: ``trainable`` (see ``Layer``); Keras' ``sparse``, ``ragged`` and
+            ``optional`` are accepted and ignored.
+
+    Input shape and output shape: ``batch_input_shape``.
     """
 
     def __init__(self, input_shape=None, batch_size=None, batch_input_shape=None,
