@@ -6,7 +6,10 @@ copies of one training image drawn with ``datagen.flow(x, batch_size=1)`` and
 saved as a PNG, then the from-scratch convnet with ``Dropout(0.5)`` after
 ``Flatten``, trained on augmented batches of 32 for 100 epochs of 100 steps
 (50 validation steps), saved as ``cats_and_dogs_small_2.h5``, and listing
-5-10's accuracy and loss curves. Every figure's path is printed.
+5-10's accuracy and loss curves. Everything goes to ``runs/cats_dogs_augmented/`` under
+the current folder (``--out DIR`` to change), with ``cats_and_dogs_small_2.json`` beside
+the model saying how it was trained (``visualize_activations.py`` loads this model and
+prints it); every path is printed.
 
 Data: as ``examples/cats_dogs_from_scratch.py``: ``--data DIR``, else the Kaggle
 folder from ``examples/make_small_cats_dogs.py`` if present, else the SYNTHETIC
@@ -34,7 +37,7 @@ from minicnn.preprocessing import image
 from minicnn.preprocessing.image import ImageDataGenerator
 from minicnn.visualization import plot_history
 
-from _common import cats_dogs_folder
+from _common import cats_dogs_folder, output_folder, save_training_note
 
 EPOCHS = 100
 STEPS_PER_EPOCH = 100
@@ -51,16 +54,18 @@ parser.add_argument("--data", help="folder with train/ and validation/ (default:
 parser.add_argument("--epochs", type=int, default=EPOCHS)
 parser.add_argument("--steps", type=int, default=STEPS_PER_EPOCH, help="steps per epoch")
 parser.add_argument("--validation-steps", type=int, default=VALIDATION_STEPS)
-parser.add_argument("--out", default=".", help="folder for the .h5 model and the figures")
+parser.add_argument("--out", help="folder for the .h5 model, its .json note and the figures "
+                                  "(default: runs/cats_dogs_augmented/)")
 parser.add_argument("--quick", action="store_true",
                     help="2 epochs of 10 steps, 5 validation steps (a smoke test)")
 args = parser.parse_args()
 if args.quick:
     args.epochs, args.steps, args.validation_steps = 2, 10, 5
 start = time.time()
-os.makedirs(args.out, exist_ok=True)
+out = output_folder(args.out, __file__)
 
-base_dir = cats_dogs_folder(args.data, quick=False, notes=[])
+notes = []
+base_dir = cats_dogs_folder(args.data, quick=False, notes=notes)
 train_dir = os.path.join(base_dir, "train")
 validation_dir = os.path.join(base_dir, "validation")
 
@@ -87,7 +92,7 @@ for batch in datagen.flow(x, batch_size=1):
     if i % 4 == 0:
         break
 figure.suptitle(f"Four augmented copies of {os.path.relpath(img_path, base_dir)}")
-augmented_path = os.path.join(args.out, AUGMENTED_PATH)
+augmented_path = os.path.join(out, AUGMENTED_PATH)
 figure.savefig(augmented_path, format="png")
 print(f"figure saved to {augmented_path}")
 
@@ -123,13 +128,20 @@ history = model.fit_generator(
     validation_data=validation_generator, validation_steps=args.validation_steps)
 
 # Listing 5-15: saving the model
-model_path = os.path.join(args.out, MODEL_PATH)
+model_path = os.path.join(out, MODEL_PATH)
 model.save(model_path)
 print(f"model saved to {model_path}")
+note_path = save_training_note(model_path, __file__, base_dir, notes, history, quick=args.quick,
+                               epochs=args.epochs, steps_per_epoch=args.steps,
+                               validation_steps=args.validation_steps, batch_size=BATCH_SIZE,
+                               learning_rate=LEARNING_RATE)
+print(f"how it was trained (a note for visualize_activations.py): saved to {note_path}")
 
-for path in plot_history(history, os.path.join(args.out, CURVES_PATH)):
+for path in plot_history(history, os.path.join(out, CURVES_PATH)):
     print(f"figure saved to {path}")
 acc, val_acc = history.history["acc"], history.history["val_acc"]
 print(f"last epoch: acc {acc[-1]:.4f}, val_acc {val_acc[-1]:.4f}; best val_acc "
       f"{max(val_acc):.4f} at epoch {val_acc.index(max(val_acc)) + 1}")
+for note in notes:
+    print(f"NOTE: {note}: these numbers say nothing about the chapter's result.")
 print(f"total time: {time.time() - start:.1f} s")

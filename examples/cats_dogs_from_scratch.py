@@ -6,7 +6,10 @@ RMSprop(lr=1e-4) and binary crossentropy, fed by
 ``ImageDataGenerator(rescale=1./255).flow_from_directory(...)`` batches of 20
 150x150 images, trained with ``fit_generator`` for 30 epochs of 100 steps with
 50 validation steps, saved as ``cats_and_dogs_small_1.h5``, and listing 5-10's
-accuracy and loss curves saved as PNG files (their paths are printed).
+accuracy and loss curves saved as PNG files. Everything goes to
+``runs/cats_dogs_from_scratch/`` under the current folder (``--out DIR`` to change),
+with ``cats_and_dogs_small_1.json`` beside the model saying how it was trained (data,
+epochs, synthetic or not: ``visualize_activations.py`` prints it); every path is printed.
 
 Data: ``--data DIR`` holding ``train/`` and ``validation/`` with one sub-folder
 per class. By default the Kaggle folder that ``examples/make_small_cats_dogs.py``
@@ -35,7 +38,7 @@ from minicnn import layers, models, optimizers
 from minicnn.preprocessing.image import ImageDataGenerator
 from minicnn.visualization import plot_history
 
-from _common import cats_dogs_folder
+from _common import cats_dogs_folder, output_folder, save_training_note
 
 EPOCHS = 30
 STEPS_PER_EPOCH = 100
@@ -51,15 +54,18 @@ parser.add_argument("--data", help="folder with train/ and validation/ (default:
 parser.add_argument("--epochs", type=int, default=EPOCHS)
 parser.add_argument("--steps", type=int, default=STEPS_PER_EPOCH, help="steps per epoch")
 parser.add_argument("--validation-steps", type=int, default=VALIDATION_STEPS)
-parser.add_argument("--out", default=".", help="folder for the .h5 model and the curves")
+parser.add_argument("--out", help="folder for the .h5 model, its .json note and the curves "
+                                  "(default: runs/cats_dogs_from_scratch/)")
 parser.add_argument("--quick", action="store_true",
                     help="2 epochs of 10 steps, 5 validation steps (a smoke test)")
 args = parser.parse_args()
 if args.quick:
     args.epochs, args.steps, args.validation_steps = 2, 10, 5
 start = time.time()
+out = output_folder(args.out, __file__)
 
-base_dir = cats_dogs_folder(args.data, quick=False, notes=[])
+notes = []
+base_dir = cats_dogs_folder(args.data, quick=False, notes=notes)
 train_dir = os.path.join(base_dir, "train")
 validation_dir = os.path.join(base_dir, "validation")
 
@@ -101,15 +107,21 @@ history = model.fit_generator(
     validation_data=validation_generator, validation_steps=args.validation_steps)
 
 # Listing 5-9: saving the model
-os.makedirs(args.out, exist_ok=True)
-model_path = os.path.join(args.out, MODEL_PATH)
+model_path = os.path.join(out, MODEL_PATH)
 model.save(model_path)
 print(f"model saved to {model_path}")
+note_path = save_training_note(model_path, __file__, base_dir, notes, history, quick=args.quick,
+                               epochs=args.epochs, steps_per_epoch=args.steps,
+                               validation_steps=args.validation_steps, batch_size=BATCH_SIZE,
+                               learning_rate=LEARNING_RATE)
+print(f"how it was trained (a note for visualize_activations.py): saved to {note_path}")
 
 # Listing 5-10: displaying curves of loss and accuracy during training
-for path in plot_history(history, os.path.join(args.out, CURVES_PATH)):
+for path in plot_history(history, os.path.join(out, CURVES_PATH)):
     print(f"figure saved to {path}")
 acc, val_acc = history.history["acc"], history.history["val_acc"]
 print(f"last epoch: acc {acc[-1]:.4f}, val_acc {val_acc[-1]:.4f}; best val_acc "
       f"{max(val_acc):.4f} at epoch {val_acc.index(max(val_acc)) + 1}")
+for note in notes:
+    print(f"NOTE: {note}: these numbers say nothing about the chapter's result.")
 print(f"total time: {time.time() - start:.1f} s")

@@ -55,9 +55,8 @@ notes = []
 if args.quick:
     IMAGE_SIZE, BATCH_SIZE, args.epochs = 32, 10, 2
     SAMPLES = {"train": 20, "validation": 10, "test": 10}
-    os.environ["MINICNN_OFFLINE"] = "1"          # quick mode never downloads
 base_dir = cats_dogs_folder(args.data, args.quick, notes)
-conv_base = vgg16_base(args.weights, IMAGE_SIZE, notes)
+conv_base = vgg16_base(args.weights, IMAGE_SIZE, notes, download=not args.quick)
 conv_base.summary()
 
 # Listing 5-17: extracting features using the pretrained convolutional base

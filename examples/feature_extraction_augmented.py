@@ -54,9 +54,8 @@ notes = []
 if args.quick:
     IMAGE_SIZE, BATCH_SIZE = 32, 4
     args.epochs, args.steps, args.validation_steps = 1, 2, 1
-    os.environ["MINICNN_OFFLINE"] = "1"          # quick mode never downloads
 base_dir = cats_dogs_folder(args.data, args.quick, notes)
-conv_base = vgg16_base(args.weights, IMAGE_SIZE, notes)
+conv_base = vgg16_base(args.weights, IMAGE_SIZE, notes, download=not args.quick)
 
 # Listing 5-20: adding a densely connected classifier on top of the convolutional base
 model = models.Sequential()

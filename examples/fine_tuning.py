@@ -63,9 +63,8 @@ if args.quick:
     IMAGE_SIZE, BATCH_SIZE = 32, 4
     args.frozen_epochs, args.epochs, args.steps = 1, 1, 2
     args.validation_steps, args.test_steps = 1, 2
-    os.environ["MINICNN_OFFLINE"] = "1"          # quick mode never downloads
 base_dir = cats_dogs_folder(args.data, args.quick, notes)
-conv_base = vgg16_base(args.weights, IMAGE_SIZE, notes)
+conv_base = vgg16_base(args.weights, IMAGE_SIZE, notes, download=not args.quick)
 
 model = models.Sequential()
 model.add(conv_base)

@@ -3,7 +3,8 @@
 What it shows: the gradient of the predicted class's score with respect to the last
 convolution's output, averaged per channel, weights that output's channels; their mean,
 through a ReLU and scaled to [0, 1], is a heatmap of where the evidence lies. The heatmap
-is coloured with the jet map, blended 0.4 over the picture and saved (paths printed).
+is coloured with the jet map, blended 0.4 over the picture and saved in ``runs/grad_cam/``
+(``--out`` to change; paths printed).
 
 With Keras' ImageNet VGG16 weights on this machine (see weights/README.md) and a photo
 (``--image elephant.jpg``), it runs the chapter's steps: VGG16 with its classifier at
@@ -25,14 +26,14 @@ from minicnn.applications.vgg16 import VGG16, decode_predictions, preprocess_inp
 from minicnn.preprocessing import image
 from minicnn.visualization.gradcam import grad_cam, overlay_heatmap
 
-from _common import local_vgg16_weights, trained_mnist_convnet
+from _common import local_vgg16_weights, output_folder, trained_mnist_convnet
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--image", help="a photo for VGG16 (needs the ImageNet weights)")
-parser.add_argument("--out", default="grad_cam", help="folder for the pictures")
+parser.add_argument("--out", help="folder for the pictures (default: runs/grad_cam/)")
 parser.add_argument("--quick", action="store_true", help="train the MNIST model on fewer images")
 args = parser.parse_args()
-os.makedirs(args.out, exist_ok=True)
+out = output_folder(args.out, __file__)
 
 if args.image and local_vgg16_weights(include_top=True):
     model = VGG16(weights="imagenet")                        # listing 5-40
@@ -55,9 +56,9 @@ else:
     heatmap = grad_cam(model, x, class_index, "conv2d_2")
     picture = np.repeat(np.kron(x[0], np.ones((10, 10, 1))) * 255, 3, axis=-1)  # 280x280 RGB
 
-heatmap_path = os.path.join(args.out, "heatmap.png")
+heatmap_path = os.path.join(out, "heatmap.png")
 image.save_img(heatmap_path, heatmap[..., None] * 255, scale=False)   # listing 5-43
-overlay_path = os.path.join(args.out, "grad_cam.jpg")
+overlay_path = os.path.join(out, "grad_cam.jpg")
 overlay_heatmap(picture, heatmap, overlay_path)                   # listing 5-44
 print("heatmap:", heatmap_path)
 print("overlay:", overlay_path)

@@ -7,20 +7,18 @@ must go from chance to above 90% on held-out pictures within a bounded budget.
 """
 import functools
 import io
+import json
 import os
-import subprocess
-import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from example_runs import run_example, runs_folder, stray_files
 from minicnn import callbacks, layers, models, optimizers
 from minicnn.datasets.shapes import make_shapes_folder
 from minicnn.preprocessing.image import ImageDataGenerator
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXAMPLES = os.path.join(ROOT, "examples")
 
 # The book trains with RMSprop(lr=1e-4). At 3e-4 the book's net learns the shapes sooner:
 # this test's rule stops after 2,048-2,560 images (three initial seeds), against 3,584 at
@@ -29,7 +27,7 @@ EXAMPLES = os.path.join(ROOT, "examples")
 # steadily while the validation accuracy of one epoch may read 0.5 (every picture on one
 # side) and 1.0 the next. So the epochs are short (128 images), training stops at the
 # first epoch whose validation accuracy reaches STOP_AT, and the verdict comes from the
-# test split, which took no part in that choice.
+# test split, which took no part in that choice. It trains for minutes of CPU: marked slow.
 LEARNING_RATE = 3e-4
 BATCH_SIZE = 32
 STEPS_PER_EPOCH = 4                      # 128 images per epoch
@@ -61,6 +59,13 @@ def shapes(tmp_path_factory):
                               n_validation=64, n_test=100)
 
 
+@pytest.fixture(scope="module")
+def few_shapes(tmp_path_factory):
+    """The same layout with 10 / 5 / 5 images per class: enough for the scripts to run."""
+    return Path(make_shapes_folder(tmp_path_factory.mktemp("cats_dogs") / "few_shapes",
+                                   n_train=10, n_validation=5, n_test=5))
+
+
 def test_book_convnet_summary():
     lines = []
     book_convnet().summary(print_fn=lines.append)
@@ -73,7 +78,8 @@ def test_book_convnet_summary():
     assert "Total params: 3,453,121" in text
 
 
-def test_the_book_convnet_learns_the_synthetic_folder(shapes, capsys):
+@pytest.mark.slow
+def test_the_book_convnet_learns_the_synthetic_folder(shapes):
     model = book_convnet()
     model.compile(loss="binary_crossentropy", optimizer=optimizers.RMSprop(lr=LEARNING_RATE),
                   metrics=["acc"])
@@ -101,42 +107,77 @@ def test_the_book_convnet_learns_the_synthetic_folder(shapes, capsys):
                         verbose=0)
     test_loss, test_acc = model.evaluate_generator(test_generator, steps=4)   # all 200
     curve = history.history
-    with capsys.disabled():
-        print("\nsynthetic shapes, the book's convnet, RMSprop(3e-4), batch 32:")
-        for epoch, (acc, val_acc, val_loss) in enumerate(
-                zip(curve["acc"], curve["val_acc"], curve["val_loss"])):
-            print(f"  {(epoch + 1) * STEPS_PER_EPOCH * BATCH_SIZE:5d} images: acc {acc:.3f}  "
-                  f"val_acc {val_acc:.3f}  val_loss {val_loss:.3f}")
-        print(f"  test_acc {test_acc:.3f}  test_loss {test_loss:.3f}")
-    assert curve["val_acc"][0] < 0.8                     # it starts near chance ...
-    assert curve["val_acc"][-1] > 0.9                    # ... and learns within the budget
-    assert test_acc > 0.9                                # on pictures it never saw
+    trace = "\n".join(                           # shown only when an assertion fails
+        [f"synthetic shapes, the book's convnet, RMSprop({LEARNING_RATE}), batch {BATCH_SIZE}:"]
+        + [f"  {(epoch + 1) * STEPS_PER_EPOCH * BATCH_SIZE:5d} images: acc {acc:.3f}  "
+           f"val_acc {val_acc:.3f}  val_loss {val_loss:.3f}"
+           for epoch, (acc, val_acc, val_loss) in enumerate(
+               zip(curve["acc"], curve["val_acc"], curve["val_loss"]))]
+        + [f"  test_acc {test_acc:.3f}  test_loss {test_loss:.3f}"])
+    assert curve["val_acc"][0] < 0.8, trace              # it starts near chance ...
+    assert curve["val_acc"][-1] > 0.9, trace             # ... and learns within the budget
+    assert test_acc > 0.9, trace                         # on pictures it never saw
 
 
-def run_example(name, *args, cwd=None):
-    return subprocess.run([sys.executable, os.path.join(EXAMPLES, name), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
+TINY_RUN = ("--epochs", "1", "--steps", "2", "--validation-steps", "1")
 
 
-@pytest.mark.parametrize("name, outputs", [
-    ("cats_dogs_from_scratch.py", ["cats_and_dogs_small_1.h5",
-                                   "cats_and_dogs_small_1_accuracy.png",
-                                   "cats_and_dogs_small_1_loss.png"]),
-    ("cats_dogs_augmented.py", ["augmented_images.png", "cats_and_dogs_small_2.h5",
-                                "cats_and_dogs_small_2_accuracy.png",
-                                "cats_and_dogs_small_2_loss.png"])])
-def test_examples_run(shapes, tmp_path, name, outputs):
-    result = run_example(name, "--data", shapes, "--out", str(tmp_path), "--epochs", "1",
-                         "--steps", "2", "--validation-steps", "1")
-    assert result.returncode == 0, result.stderr
-    assert "Total params: 3,453,121" in result.stdout
-    assert "Found 1000 images belonging to 2 classes." in result.stdout
+def check_training_run(result, cwd, folder, outputs):
+    """The run printed its folder and each output's path (``folder`` as given or default)."""
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "Total params: 3,453,121" in out
+    assert "Found 20 images belonging to 2 classes." in out
+    assert f"Writing to {folder}{os.sep}" in out
     for output in outputs:
-        assert f"saved to {tmp_path / output}" in result.stdout
-        assert (tmp_path / output).stat().st_size > 1000
-    if name == "cats_dogs_from_scratch.py":
-        assert "data batch shape: (20, 150, 150, 3)" in result.stdout
-        assert "labels batch shape: (20,)" in result.stdout
+        assert f"saved to {folder / output}" in out
+        assert (cwd / folder / output).stat().st_size > 100
+    assert "NOTE: SYNTHETIC images (ellipses vs rectangles)" in out
+
+
+def test_from_scratch_example_writes_where_out_says(few_shapes, tmp_path):
+    cwd, elsewhere = tmp_path / "cwd", tmp_path / "elsewhere"
+    result = run_example("cats_dogs_from_scratch.py", cwd, "--data", few_shapes,
+                         "--out", elsewhere, *TINY_RUN)
+    check_training_run(result, cwd, elsewhere, [
+        "cats_and_dogs_small_1.h5", "cats_and_dogs_small_1.json",
+        "cats_and_dogs_small_1_accuracy.png", "cats_and_dogs_small_1_loss.png"])
+    assert "data batch shape: (20, 150, 150, 3)" in result.stdout
+    assert "labels batch shape: (20,)" in result.stdout
+    assert os.listdir(cwd) == []                          # --out: nothing in the cwd
+
+
+def test_augmented_example_writes_under_runs_and_section_4_says_what_it_loaded(few_shapes,
+                                                                              tmp_path):
+    """The chain a reader follows: section 2 saves ``cats_and_dogs_small_2.h5`` under runs/,
+    section 4's visualize_activations.py finds it there, says which file it loaded, how it
+    was trained (the JSON note beside it) and that the images were synthetic."""
+    cwd = tmp_path / "cwd"
+    result = run_example("cats_dogs_augmented.py", cwd, "--data", few_shapes, *TINY_RUN)
+    folder = runs_folder(cwd, "cats_dogs_augmented.py")
+    check_training_run(result, cwd, folder.relative_to(cwd), [
+        "augmented_images.png", "cats_and_dogs_small_2.h5", "cats_and_dogs_small_2.json",
+        "cats_and_dogs_small_2_accuracy.png", "cats_and_dogs_small_2_loss.png"])
+    note = json.loads((folder / "cats_and_dogs_small_2.json").read_text())
+    assert note["script"] == "examples/cats_dogs_augmented.py" and note["synthetic"] is True
+    assert (note["epochs"], note["steps_per_epoch"], note["batch_size"]) == (1, 2, 32)
+    assert note["data"] == str(few_shapes) and set(note["last_epoch"]) >= {"acc", "val_acc"}
+
+    picture = sorted((few_shapes / "test" / "circles").iterdir())[0]
+    shown = run_example("visualize_activations.py", cwd, "--image", picture,
+                        env={"MINICNN_HOME": str(tmp_path / "home")})
+    assert shown.returncode == 0, shown.stdout[-3000:] + shown.stderr[-3000:]
+    out = shown.stdout
+    model = os.path.join("runs", "cats_dogs_augmented", "cats_and_dogs_small_2.h5")
+    assert f"model: {model}\n" in out
+    assert ("how it was trained: by examples/cats_dogs_augmented.py on "
+            f"{note['saved']}: 1 epoch(s) of 2 steps of 32 images from {few_shapes} "
+            "(SYNTHETIC shapes); last epoch val_acc") in out
+    assert f"NOTE: the model {model} was trained on SYNTHETIC images" in out
+    assert "NOTE: the picture is a SYNTHETIC shape, not a cat" in out
+    assert "8 activations; the first has shape (1, 148, 148, 32)" in out
+    assert (runs_folder(cwd, "visualize_activations.py") / "conv2d_4.png").is_file()
+    assert stray_files(cwd, "cats_dogs_augmented.py", "visualize_activations.py") == []
 
 
 # ------------------------------------------------------------ listing 5-4 (copying)
@@ -185,7 +226,8 @@ def listing(root):
 def test_make_small_cats_dogs(tmp_path, kind):
     source = make_source(tmp_path, kind)
     dest = tmp_path / "small"
-    result = run_example("make_small_cats_dogs.py", "--source", str(source), "--dest", str(dest))
+    result = run_example("make_small_cats_dogs.py", tmp_path / "cwd", "--source", source,
+                         "--dest", dest)
     assert result.returncode == 0, result.stderr
     for line in ("total training cat images: 1000", "total validation dog images: 500",
                  "total test cat images: 500"):
@@ -199,15 +241,15 @@ def test_make_small_cats_dogs(tmp_path, kind):
             assert names == sorted(f"{animal}.{k}.jpg" for k in numbers)
     assert (dest / "test" / "dogs" / "dog.1999.jpg").read_bytes() == tiny_jpeg()
     stamps = {f: os.stat(dest / f).st_mtime_ns for f in files}
-    again = run_example("make_small_cats_dogs.py", "--source", str(source), "--dest", str(dest))
+    again = run_example("make_small_cats_dogs.py", tmp_path / "cwd", "--source", source,
+                        "--dest", dest)
     assert again.returncode == 0 and "total test dog images: 500" in again.stdout
     assert {f: os.stat(dest / f).st_mtime_ns for f in listing(dest)} == stamps   # idempotent
 
 
 def test_make_small_cats_dogs_without_source(tmp_path):
-    env = dict(os.environ, MINICNN_HOME=str(tmp_path / "home"))
-    result = subprocess.run([sys.executable, os.path.join(EXAMPLES, "make_small_cats_dogs.py")],
-                            cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    result = run_example("make_small_cats_dogs.py", tmp_path / "cwd",
+                         env={"MINICNN_HOME": str(tmp_path / "home")})
     assert result.returncode != 0
     assert "https://www.kaggle.com/c/dogs-vs-cats/data" in result.stderr
     assert "--synthetic" in result.stderr
@@ -215,7 +257,7 @@ def test_make_small_cats_dogs_without_source(tmp_path):
 
 def test_make_small_cats_dogs_missing_images(tmp_path):
     source = make_source(tmp_path, "folder", names=kaggle_names(1200))
-    result = run_example("make_small_cats_dogs.py", "--source", str(source),
+    result = run_example("make_small_cats_dogs.py", tmp_path / "cwd", "--source", str(source),
                          "--dest", str(tmp_path / "small"))
     assert result.returncode != 0
     assert "1600 images are missing" in result.stderr and "cat.1200.jpg" in result.stderr
@@ -225,6 +267,6 @@ def test_make_small_cats_dogs_missing_images(tmp_path):
 def test_make_small_cats_dogs_not_a_zip(tmp_path):
     bad = tmp_path / "train.zip"
     bad.write_bytes(b"not a zip")
-    result = run_example("make_small_cats_dogs.py", "--source", str(bad),
+    result = run_example("make_small_cats_dogs.py", tmp_path / "cwd", "--source", str(bad),
                          "--dest", str(tmp_path / "small"))
     assert result.returncode != 0 and "is not a zip file" in result.stderr

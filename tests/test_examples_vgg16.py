@@ -3,28 +3,23 @@
 Quick mode draws a tiny synthetic folder (32x32 images), never downloads, and falls back
 to random VGG16 weights when Keras' file is not on disk, saying so. The processes get a
 fresh ``$MINICNN_HOME``, home and working folder, so a weights file lying around on the
-machine changes nothing here.
+machine changes nothing here; they write nothing into the working folder.
 """
 import importlib.util
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 import vgg16_files
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from example_runs import run_example as run_script
 
 
 def run_example(name, tmp_path, *arguments):
-    env = dict(os.environ, MINICNN_HOME=str(tmp_path / "minicnn_home"),
-               HOME=str(tmp_path / "home"), MPLBACKEND="Agg")
-    env.pop("MINICNN_OFFLINE", None)
-    result = subprocess.run([sys.executable, str(EXAMPLES / name), "--quick", *arguments],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    env = {"MINICNN_HOME": str(tmp_path / "minicnn_home"), "HOME": str(tmp_path / "home")}
+    result = run_script(name, tmp_path / "cwd", "--quick", *arguments, env=env,
+                        unset=["MINICNN_OFFLINE"], timeout=300)       # as a reader runs it
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert os.listdir(tmp_path / "cwd") == []             # quick mode writes nothing here
     return result.stdout
 
 
@@ -42,6 +37,7 @@ def test_quick_mode_runs_and_says_the_numbers_mean_nothing(name, lines, tmp_path
     for line in lines:
         assert line in out
     assert "needs Keras' file vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5" in out
+    assert "--quick never downloads" in out and "MINICNN_OFFLINE" not in out  # never set
     assert "NOTE: SYNTHETIC images" in out and "NOTE: RANDOM VGG16 weights" in out
     assert not (tmp_path / "minicnn_home" / "models").exists()       # nothing downloaded
 
