@@ -1,0 +1,34 @@
+"""A newcomer's path: an edit in this checkout reaches what runs.
+
+The README installs with ``pip install -e .``: the package then is this checkout's
+``minicnn/`` folder, so a change to ``minicnn/layers/conv.py`` is what the tests and the
+examples run next. A plain ``pip install .`` copies the package into site-packages, and
+both would go on running the copy; this test fails then, and says what to do.
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+import minicnn
+import minicnn.layers.conv
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = ("minicnn is imported from {where}, not from this checkout ({root}): edits here would "
+       "not reach what runs. Install it editable: pip install -e \".[test]\"")
+
+
+def test_the_tests_import_this_checkout():
+    where = Path(minicnn.layers.conv.__file__).resolve()
+    assert where == ROOT / "minicnn" / "layers" / "conv.py", FIX.format(where=where, root=ROOT)
+
+
+def test_the_examples_import_this_checkout(tmp_path):
+    """As ``python examples/x.py`` runs: a fresh interpreter, another current folder, the
+    script's own folder first on ``sys.path``."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("import minicnn.layers.conv\nprint(minicnn.layers.conv.__file__)\n")
+    done = subprocess.run([sys.executable, str(probe)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    where = Path(done.stdout.strip()).resolve()
+    assert where == ROOT / "minicnn" / "layers" / "conv.py", FIX.format(where=where, root=ROOT)
