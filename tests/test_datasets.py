@@ -172,6 +172,25 @@ def test_mnist_bad_hash_falls_back_and_keeps_nothing(mnist_server, home, monkeyp
     assert os.listdir(home / "datasets") == []
 
 
+@pytest.mark.parametrize("offline", [True, False])
+def test_mnist_wrong_cached_file_says_what_is_wrong_and_what_to_do(home, monkeypatch, offline):
+    """Before: the warning never named the hash and said to put the file where it was."""
+    cached = home / "datasets" / "mnist.npz"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"not the real mnist.npz")
+    if offline:
+        monkeypatch.setenv("MINICNN_OFFLINE", "1")
+    else:
+        monkeypatch.setattr(mnist, "ORIGIN", refused_url())
+    with pytest.warns(UserWarning, match="fails its sha256 check") as record:
+        (x_train, _), _ = mnist.load_data()
+    message = str(record[0].message)
+    assert f"expected {mnist.FILE_HASH}, found {sha256(b'not the real mnist.npz')}" in message
+    assert str(cached) in message and "replace that file with the genuine" in message
+    assert "put mnist.npz at" not in message and "8,000 train / 2,000 test" in message
+    assert x_train.shape == (8000, 28, 28) and cached.exists()
+
+
 def test_mnist_server_down_falls_back_to_the_sample(home, monkeypatch):
     monkeypatch.setattr(mnist, "ORIGIN", refused_url())
     with pytest.warns(UserWarning, match=r"download failed.*8,000 train / 2,000 test"):

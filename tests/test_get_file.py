@@ -109,3 +109,65 @@ def test_a_silent_server_times_out(home, monkeypatch):
 def test_rejects_non_http_origins(home):
     with pytest.raises(ValueError, match="http"):
         get_file("file.bin", "ftp://example.org/file.bin")
+
+
+def test_a_wrong_cached_file_offline_says_what_is_wrong_with_it(home, monkeypatch):
+    """Before: 'fails its hash check ... put the file at <the path it is already at>'."""
+    (home / "datasets").mkdir(parents=True)
+    (home / "datasets" / "file.bin").write_bytes(b"another file")
+    monkeypatch.setenv("MINICNN_OFFLINE", "1")
+    with pytest.raises(DownloadError) as info:
+        get_file("file.bin", "http://127.0.0.1:9/file.bin", file_hash=sha256(PAYLOAD))
+    message = str(info.value)
+    found = sha256(b"another file")
+    assert info.value.found_hash == "sha256:" + found
+    assert f"its sha256 is {found}, expected {sha256(PAYLOAD)}" in message
+    assert str(home / "datasets" / "file.bin") in message and "replace it by hand" in message
+    assert "put the file at" not in message
+
+
+def test_a_wrong_cached_file_is_fetched_again_saying_so(server, home, capsys):
+    (server.root / "file.bin").write_bytes(PAYLOAD)
+    (home / "datasets").mkdir(parents=True)
+    (home / "datasets" / "file.bin").write_bytes(b"old")
+    get_file("file.bin", server.url + "file.bin", file_hash=sha256(PAYLOAD))
+    assert f"its sha256 is {sha256(b'old')}" in capsys.readouterr().out
+
+
+def test_a_cache_folder_that_cannot_be_written_names_it(home, monkeypatch):
+    """Before: a PermissionError ended with 'Check the network and retry'."""
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(home))
+
+    monkeypatch.setattr(data_utils.os, "makedirs", refuse)
+    with pytest.raises(DownloadError) as info:
+        get_file("file.bin", refused_url(), file_hash=sha256(PAYLOAD))
+    message = str(info.value)
+    assert f"Cannot write to the cache folder {home / 'datasets'}" in message
+    assert "PermissionError" in message and "permissions" in message
+    assert "network" not in message and info.value.reason.startswith("cache folder not writable")
+
+
+def test_a_file_in_place_of_the_cache_folder_names_it(tmp_path, monkeypatch):
+    (tmp_path / "home").write_text("a file, not a folder")
+    monkeypatch.setenv("MINICNN_HOME", str(tmp_path / "home"))
+    with pytest.raises(DownloadError, match="Cannot write to the cache folder .*home.datasets"):
+        get_file("file.bin", refused_url())
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="needs a POSIX user whom folder permissions bind (not root)")
+def test_a_read_only_cache_folder_names_it(home):
+    (home / "datasets").mkdir(parents=True)
+    os.chmod(home / "datasets", 0o500)
+    try:
+        with pytest.raises(DownloadError, match="Check that folder's permissions"):
+            get_file("file.bin", refused_url())
+    finally:
+        os.chmod(home / "datasets", 0o700)
+
+
+def test_an_unreadable_cached_file_names_it(home):
+    (home / "datasets" / "file.bin").mkdir(parents=True)     # a folder stands in its place
+    with pytest.raises(DownloadError, match="Cannot read the cached file .*file.bin"):
+        get_file("file.bin", refused_url(), file_hash=sha256(PAYLOAD))

@@ -48,10 +48,12 @@ def load_data():
                                     cache_subdir=os.path.join("datasets", "fashion-mnist"))
                      for name, digest in FILE_HASHES.items()}
         except DownloadError as exc:
+            what = "a cached file is damaged" if exc.found_hash else "not found"
             raise DownloadError(
-                f"Fashion-MNIST not found: install Debian's copy (apt-get install -y "
+                f"Fashion-MNIST {what}: install Debian's copy (apt-get install -y "
                 f"dataset-fashion-mnist, files in {DEBIAN_DIR}) or run once with network "
-                f"(MINICNN_OFFLINE unset). {exc}", exc.url, exc.path, exc.reason) from exc
+                f"(MINICNN_OFFLINE unset). {exc}", exc.url, exc.path, exc.reason,
+                exc.found_hash) from exc
     train = read_pair(paths["train-images-idx3-ubyte.gz"], paths["train-labels-idx1-ubyte.gz"])
     test = read_pair(paths["t10k-images-idx3-ubyte.gz"], paths["t10k-labels-idx1-ubyte.gz"])
     return train, test

@@ -39,12 +39,23 @@ def load_data(path="mnist.npz"):
     try:
         local = get_file(path, origin=ORIGIN, file_hash=FILE_HASH)
     except DownloadError as exc:
-        warnings.warn(
-            f"MNIST: full mnist.npz unavailable ({exc.reason}); using the bundled sample, "
-            f"the first 10,000 MNIST training images split {SAMPLE_TRAIN:,} train / "
-            f"{10000 - SAMPLE_TRAIN:,} test. For the full 60,000/10,000 set, run once with "
-            f"network (MINICNN_OFFLINE unset) or put mnist.npz at {exc.path}.",
-            UserWarning, stacklevel=2)
+        sample = (f"using the bundled sample, the first 10,000 MNIST training images split "
+                  f"{SAMPLE_TRAIN:,} train / {10000 - SAMPLE_TRAIN:,} test")
+        if exc.found_hash:                  # a file is there, but not the right one
+            message = (
+                f"MNIST: {exc.path} fails its sha256 check (expected {FILE_HASH}, found "
+                f"{exc.found_hash.split(':')[1]}: a damaged download or another file) and "
+                f"could not be fetched again ({exc.reason}); {sample}. For the full "
+                f"60,000/10,000 set, run once with network (MINICNN_OFFLINE unset) to fetch it "
+                f"again, or replace that file with the genuine mnist.npz from {ORIGIN}.")
+        elif (exc.reason or "").startswith(("cache folder", "cached file")):  # not the network
+            message = f"MNIST: {exc} Until then, {sample}."
+        else:
+            message = (
+                f"MNIST: full mnist.npz unavailable ({exc.reason}); {sample}. For the full "
+                f"60,000/10,000 set, run once with network (MINICNN_OFFLINE unset) or put "
+                f"mnist.npz at {exc.path}.")
+        warnings.warn(message, UserWarning, stacklevel=2)
         return load_sample()
     with numpy.load(local, allow_pickle=False) as f:
         return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])

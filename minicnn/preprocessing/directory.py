@@ -11,9 +11,11 @@ or the ``classes`` list in its order. Each class folder is walked recursively
 (sub-folders sorted, files sorted within each), keeping files whose extension
 is one of ``WHITE_LIST_FORMATS`` (png, jpg, jpeg, bmp, ppm, tif, tiff, in any
 case); other files are skipped silently, as Keras does. ``filenames`` are paths
-relative to ``directory``, class after class.
+relative to ``directory``, class after class. A class folder with no image (in
+the chosen subset) is a warning naming it: its class would never be drawn.
 """
 import os
+import warnings
 
 import numpy as np
 
@@ -120,11 +122,13 @@ class DirectoryIterator(Iterator):
         self.dtype = dtype or image_data_generator.dtype
         self.class_indices = {name: i for i, name in enumerate(classes)}
         self.num_classes = len(classes)
-        self.filenames, labels = [], []
+        self.filenames, labels, empty = [], [], []
         for name in classes:
             files = list_class_files(os.path.join(directory, name), name, split, follow_links)
             self.filenames += files
             labels += [self.class_indices[name]] * len(files)
+            if not files:
+                empty.append(name)
         self.classes = np.array(labels, dtype=np.int32)
         self.samples = len(self.filenames)
         print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
@@ -132,6 +136,13 @@ class DirectoryIterator(Iterator):
             what = f" in the {subset!r} subset" if subset else ""
             raise ValueError(f"directory: no image files{what} under {directory!r} (looked "
                              f"for {', '.join(WHITE_LIST_FORMATS)} in {classes})")
+        if empty:
+            what = f" in the {subset!r} subset" if subset else ""
+            folders = ", ".join(os.path.join(directory, name) for name in empty)
+            warnings.warn(f"flow_from_directory: no image files{what} in class folder(s) "
+                          f"{folders} (looked for {', '.join(WHITE_LIST_FORMATS)}); their "
+                          f"class index stays reserved but no batch will hold it. Add images, "
+                          "or leave the folder out (classes=[...])", UserWarning, stacklevel=3)
         self._filepaths = [os.path.join(directory, name) for name in self.filenames]
         super().__init__(self.samples, batch_size, shuffle, seed, workers, max_queue_size)
 
