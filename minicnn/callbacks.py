@@ -45,6 +45,17 @@ class Callback:
     def on_predict_batch_end(self, batch, logs=None): pass
 
 
+def check_callbacks(callbacks, where):
+    """``callbacks`` as a list (``None``: empty), or a ValueError saying what came instead."""
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, (list, tuple)) or \
+            not all(hasattr(cb, "set_model") for cb in callbacks):
+        raise ValueError(f"{where}: callbacks must be a list of Callback objects, e.g. "
+                         f"callbacks=[EarlyStopping()], got {callbacks!r:.100}")
+    return list(callbacks)
+
+
 class CallbackList:
     """Calls a hook on every callback in order: ``callbacks.on_epoch_end(epoch, logs)``."""
 

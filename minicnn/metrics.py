@@ -17,6 +17,30 @@ def _labels_like(y_true, y_pred):
     return y_true
 
 
+def check_integer_labels(y_true, who):
+    """Refuse sparse labels that are not whole numbers (``1.0`` is fine, ``1.5`` is not).
+
+    Args:
+        y_true: ``(N,)`` or ``(N, 1)`` class indices, any numeric dtype.
+        who: the caller named in the error, e.g. ``'fit'``.
+
+    Raises:
+        ValueError: naming the first label that is not a class index (NaN included),
+            rather than truncating it to a class as ``astype(int)`` would.
+    """
+    xp = get_array_module(y_true)
+    y = xp.asarray(y_true)
+    if y.dtype.kind in "biu":
+        return
+    bad = (y != xp.floor(y)).ravel()          # NaN differs from itself: caught too
+    if bool(bad.any()):
+        i = int(bad.argmax())
+        raise ValueError(
+            f"{who}: sparse labels must be whole class indices (0, 1, 2, ...), got "
+            f"{float(y.ravel()[i])!r} at sample {i}; such a label is not truncated to a class. "
+            "Give integer labels, or a regression loss such as 'mse' for continuous targets")
+
+
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """Fraction of outputs on the right side of ``threshold``; ``(N, D)`` arrays."""
     y_true = _labels_like(y_true, y_pred)
@@ -31,6 +55,7 @@ def categorical_accuracy(y_true, y_pred):
 
 def sparse_categorical_accuracy(y_true, y_pred):
     """Fraction of rows whose argmax equals the integer label; ``(N,)`` and ``(N, K)``."""
+    check_integer_labels(y_true, "sparse_categorical_accuracy")
     labels = get_array_module(y_pred).asarray(y_true).reshape(y_pred.shape[:-1])
     return float((y_pred.argmax(axis=-1) == labels).mean())
 

@@ -11,6 +11,10 @@ One training step (``_train_step``)::
 A NaN or infinite loss stops ``fit`` with an error naming the epoch and batch,
 before the bad update, so the weights stay those of the last good step;
 ``callbacks.TerminateOnNaN`` asks for Keras' quiet stop instead.
+
+Every entry point checks its arguments first (counts, ``verbose``, empty data,
+sparse labels that are not whole numbers) and refuses what it does not
+implement rather than dropping it.
 """
 import math
 
@@ -84,17 +88,19 @@ class TrainingMixin:
             raise ValueError(f"{where}: training and evaluating need a single-output model")
 
     # -------------------------------------------------------------- one batch
-    def _batch_logs(self, y, y_pred):
+    def _batch_logs(self, y, y_pred, where):
+        if self.loss_function.name == "sparse_categorical_crossentropy":
+            metrics_module.check_integer_labels(y, f"{where} (a batch's y)")
         loss, dy = self.loss_function.value_and_grad(y, y_pred)
         logs = {"loss": loss}
         for metric in self.metric_functions:
             logs[metric.name] = metric(y, y_pred)
         return logs, dy
 
-    def _train_step(self, x, y):
+    def _train_step(self, x, y, where):
         """One update on ``(x, y)``; returns ``(logs, ok)``; ``ok`` False skips the update."""
         y_pred = self.forward(self._on_device(x), training=True)
-        logs, dy = self._batch_logs(y, y_pred)
+        logs, dy = self._batch_logs(y, y_pred, where)
         if not math.isfinite(logs["loss"]):
             return logs, False
         last = self.outputs[0]
@@ -122,7 +128,8 @@ class TrainingMixin:
     def train_on_batch(self, x, y):
         """One gradient step; returns the loss before the update (and metrics), as Keras."""
         self._require_compiled("train_on_batch")
-        logs, ok = self._train_step(x, y)
+        data_module.check_samples(x, y, "train_on_batch")
+        logs, ok = self._train_step(x, y, "train_on_batch")
         if not ok:
             raise NonFiniteLossError("train_on_batch: the loss or a gradient is not finite; "
                                      "the weights were left unchanged")
@@ -131,10 +138,12 @@ class TrainingMixin:
     def test_on_batch(self, x, y):
         """Loss (and metrics) on one batch, in inference mode."""
         self._require_compiled("test_on_batch")
-        return self._results(self._batch_logs(y, self._infer(x))[0])
+        data_module.check_samples(x, y, "test_on_batch")
+        return self._results(self._batch_logs(y, self._infer(x), "test_on_batch")[0])
 
     def predict_on_batch(self, x):
         """The model's output for one batch, as NumPy."""
+        data_module.check_samples(x, None, "predict_on_batch")
         return _to_numpy(self._infer(x))
 
     def _infer(self, x):
@@ -164,13 +173,21 @@ class TrainingMixin:
             if value is not None:
                 raise TypeError(f"fit: argument {key!r} is not supported by minicnn")
         self._require_compiled("fit")
+        epochs = data_module.check_int(epochs, "epochs", "fit")
+        initial_epoch = data_module.check_int(initial_epoch, "initial_epoch", "fit", minimum=0)
+        if initial_epoch >= epochs:
+            raise ValueError(f"fit: initial_epoch ({initial_epoch}) must be less than epochs "
+                             f"({epochs}): as in Keras, epochs is the index of the last epoch, "
+                             "not a number of further epochs")
+        verbose = data_module.check_verbose(verbose, "fit")
+        for name, value in (("batch_size", batch_size), ("steps_per_epoch", steps_per_epoch),
+                            ("validation_steps", validation_steps)):
+            data_module.check_int(value, name, "fit", optional=True)
+        callbacks = callbacks_module.check_callbacks(callbacks, "fit")
         if not 0 <= validation_split < 1:
             raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split}")
-        if validation_split and not data_module.is_generator(x):
-            if y is None or len(x) != len(y):
-                raise ValueError("fit: x and y must have the same number of samples")
-            split = int(len(x) * (1 - validation_split))  # Keras takes the last samples
-            x, y, validation_data = x[:split], y[:split], (x[split:], y[split:])
+        if validation_split:
+            x, y, validation_data = data_module.split_validation(x, y, validation_split)
         train = data_module.adapt(x, y, batch_size, steps_per_epoch, shuffle, "fit")
         if isinstance(train, data_module.ArrayData):
             self._check_arrays(train.x, train.y, "fit")
@@ -186,10 +203,10 @@ class TrainingMixin:
                 self._check_arrays(vx, vy, "fit (validation_data)")
         history = callbacks_module.History()
         cbs = callbacks_module.CallbackList(
-            [history] + list(callbacks or []), self,
+            [history] + callbacks, self,
             {"epochs": epochs, "steps": train.steps, "samples": train.samples,
              "verbose": verbose, "batch_size": batch_size})
-        quiet_nan = any(isinstance(c, callbacks_module.TerminateOnNaN) for c in callbacks or ())
+        quiet_nan = any(isinstance(c, callbacks_module.TerminateOnNaN) for c in callbacks)
         if verbose and train.samples is not None and val is not None and val.samples:
             print(f"Train on {train.samples} samples, validate on {val.samples} samples")
         self.stop_training = False
@@ -202,7 +219,7 @@ class TrainingMixin:
             seen = 0
             for step, (xb, yb) in enumerate(train.epoch()):
                 cbs.on_train_batch_begin(step, {"size": len(xb)})
-                logs, ok = self._train_step(xb, yb)
+                logs, ok = self._train_step(xb, yb, "fit")
                 if not ok and not quiet_nan:
                     raise NonFiniteLossError(
                         f"fit: the loss became {logs['loss']} at epoch {epoch + 1}, batch "
@@ -216,7 +233,7 @@ class TrainingMixin:
                     break
             epoch_logs = bar.averages()
             if val is not None and not self.stop_training:
-                val_logs = self._evaluate_data(val)
+                val_logs = self._evaluate_data(val, 0, "fit (validation_data)")
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             bar.update(seen, [(k, v) for k, v in epoch_logs.items() if k.startswith("val_")],
                        finalize=True)
@@ -231,6 +248,8 @@ class TrainingMixin:
         """Shapes of a whole array data set, checked before the first update."""
         self._build_from_data(x)
         self.check_input_shape(tuple(numpy.shape(x)) if not hasattr(x, "shape") else x.shape)
+        if y is not None and self.loss_function.name == "sparse_categorical_crossentropy":
+            metrics_module.check_integer_labels(y, f"{where} (y)")   # the whole set, once
         out = self.outputs[0].shape
         if y is not None and all(s is not None for s in out[1:]):
             probe = numpy.full((min(len(y), 1024),) + tuple(out[1:]), 0.5, dtype="float32")
@@ -240,23 +259,24 @@ class TrainingMixin:
                 raise ValueError(f"{where}: {e}") from None
 
     # ---------------------------------------------------------------- evaluate
-    def _evaluate_data(self, data, verbose=0):
+    def _evaluate_data(self, data, verbose, where):
         bar = Progbar(data.samples or data.steps, verbose=verbose)
         seen = 0
         for xb, yb in data.epoch():
-            logs, _ = self._batch_logs(yb, self._infer(xb))
+            logs, _ = self._batch_logs(yb, self._infer(xb), where)
             seen += len(xb) if data.samples is not None else 1
-            bar.update(seen, [(k, v) for k, v in logs.items()], finalize=False)
+            bar.update(seen, list(logs.items()), finalize=False)
         bar.update(seen, finalize=True)
         return bar.averages()
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, steps=None, callbacks=None):
         """Loss and metrics in inference mode: a float, or ``[loss, metric, ...]``."""
         self._require_compiled("evaluate")
+        verbose, callbacks = _entry_checks("evaluate", verbose, batch_size, steps, callbacks)
         data = data_module.adapt(x, y, batch_size, steps, False, "evaluate")
         if isinstance(data, data_module.ArrayData):
             self._check_arrays(data.x, data.y, "evaluate")
-        return self._results(self._evaluate_data(data, verbose))
+        return self._results(self._evaluate_data(data, verbose, "evaluate"))
 
     # ----------------------------------------------------------------- predict
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
@@ -265,6 +285,7 @@ class TrainingMixin:
         Returns:
             ``(N, ...)`` array, or a list of arrays for a model with several outputs.
         """
+        verbose, callbacks = _entry_checks("predict", verbose, batch_size, steps, callbacks)
         data = data_module.adapt(x, None, batch_size, steps, False, "predict", needs_y=False)
         if isinstance(data, data_module.ArrayData):
             self._build_from_data(data.x)
@@ -272,12 +293,10 @@ class TrainingMixin:
         bar = Progbar(data.samples or data.steps, verbose=verbose)
         chunks, seen = [], 0
         for xb, _ in data.epoch():
-            out = self._infer(xb)
-            chunks.append([_to_numpy(o) for o in (out if isinstance(out, list) else [out])])
+            out = _to_numpy(self._infer(xb))
+            chunks.append(out if isinstance(out, list) else [out])
             seen += len(xb) if data.samples is not None else 1
             bar.update(seen)
-        if not chunks:
-            raise ValueError("predict: no input samples")
         outputs = [numpy.concatenate(parts) for parts in zip(*chunks)]
         return outputs[0] if self._single_output else outputs
 
@@ -318,3 +337,10 @@ def _to_numpy(out):
         return [backend.to_numpy(o) for o in out]
     return backend.to_numpy(out)
 
+
+def _entry_checks(where, verbose, batch_size, steps, callbacks):
+    """``evaluate``'s and ``predict``'s arguments checked: ``(verbose, callbacks list)``."""
+    verbose = data_module.check_verbose(verbose, where)
+    data_module.check_int(batch_size, "batch_size", where, optional=True)
+    data_module.check_int(steps, "steps", where, optional=True)
+    return verbose, callbacks_module.check_callbacks(callbacks, where)
