@@ -6,6 +6,14 @@ per batch ``on_train_batch_begin`` / ``on_train_batch_end`` (``logs`` holds the
 batch's loss and metrics), ``on_epoch_end`` (``logs`` holds the epoch's
 averages and ``val_`` values), and ``on_train_end``. A callback stops training
 by setting ``self.model.stop_training = True``.
+
+The validation pass at the end of an epoch, and ``evaluate(callbacks=...)``, call
+``on_test_begin``, per batch ``on_test_batch_begin`` / ``on_test_batch_end``
+(``logs``: the running averages so far, as Keras 3) and ``on_test_end`` (the
+final averages, without ``val_``). ``predict(callbacks=...)`` calls
+``on_predict_begin``, ``on_predict_batch_begin`` / ``on_predict_batch_end``
+(``logs['outputs']``: the batch's predictions) and ``on_predict_end``. Batch
+logs also carry the batch's ``'size'``, as Keras 2's did.
 """
 import math
 import os

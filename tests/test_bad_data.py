@@ -149,6 +149,100 @@ def test_whole_float_labels_are_classes_and_nan_is_refused():
         sparse_model().fit(x, y, verbose=0)
 
 
+# ------------------------------------------------------------ callbacks of evaluate/predict
+class Recorder(callbacks.Callback):
+    """Records (hook, batch or None, logs) for every Keras hook."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+
+for _hook in [h for h in dir(callbacks.Callback) if h.startswith("on_")]:
+    def _record(self, *args, _hook=_hook, **kwargs):
+        logs = kwargs.get("logs", args[-1] if args and isinstance(args[-1], dict) else None)
+        batch = args[0] if args and not isinstance(args[0], dict) else None
+        self.calls.append((_hook, batch, dict(logs or {})))
+    setattr(Recorder, _hook, _record)
+
+
+# The hooks real Keras 3 (3.15.1, torch backend) calls, recorded with a callback like
+# Recorder for 5 samples, batch_size=2 (3 batches), validation_data of 3 samples (2 batches):
+#   model.evaluate(x, y, batch_size=2, callbacks=[r]); model.predict(x, batch_size=2, ...);
+#   model.fit(x, y, batch_size=2, epochs=1, validation_data=(x[:3], y[:3]), callbacks=[r])
+# (on_*_batch_begin/end of Keras 3 also call on_batch_begin/end for train batches only).
+KERAS3_EVALUATE = (["on_test_begin"] + ["on_test_batch_begin", "on_test_batch_end"] * 3
+                   + ["on_test_end"])
+KERAS3_PREDICT = (["on_predict_begin"] + ["on_predict_batch_begin", "on_predict_batch_end"] * 3
+                  + ["on_predict_end"])
+KERAS3_FIT = (["on_train_begin", "on_epoch_begin"]
+              + ["on_train_batch_begin", "on_train_batch_end"] * 3
+              + ["on_test_begin"] + ["on_test_batch_begin", "on_test_batch_end"] * 2
+              + ["on_test_end", "on_epoch_end", "on_train_end"])
+
+
+def hooks(recorder, skip=("on_batch_begin", "on_batch_end")):
+    return [c for c in recorder.calls if c[0] not in skip]
+
+
+def test_evaluate_calls_keras_test_hooks_with_running_averages():
+    """Before: evaluate accepted callbacks and never called them."""
+    model = dense_model(metric="accuracy")
+    x, y = data(5)
+    rec = Recorder()
+    loss, acc = model.evaluate(x, y, batch_size=2, verbose=0, callbacks=[rec])
+    calls = hooks(rec)
+    assert [c[0] for c in calls] == KERAS3_EVALUATE
+    assert [c[1] for c in calls if "batch" in c[0]] == [0, 0, 1, 1, 2, 2]
+    assert calls[-1][2] == {"loss": loss, "accuracy": acc}
+    ends = [c[2] for c in calls if c[0] == "on_test_batch_end"]
+    assert [e["size"] for e in ends] == [2, 2, 1]
+    first = model.test_on_batch(x[:2], y[:2])
+    assert ends[0]["loss"] == pytest.approx(first[0])       # after one batch: that batch
+    assert ends[-1]["loss"] == pytest.approx(loss)          # at the end: the whole average
+    assert rec.params["steps"] == 3 and rec.params["epochs"] == 1 and rec.model is model
+
+
+def test_predict_calls_keras_predict_hooks_with_the_outputs():
+    model = dense_model()
+    x, _ = data(5)
+    rec = Recorder()
+    out = model.predict(x, batch_size=2, callbacks=[rec])
+    calls = hooks(rec)
+    assert [c[0] for c in calls] == KERAS3_PREDICT
+    parts = [c[2]["outputs"] for c in calls if c[0] == "on_predict_batch_end"]
+    np.testing.assert_array_equal(np.concatenate(parts), out)
+
+
+def test_validation_inside_fit_calls_the_test_hooks():
+    model = dense_model(metric="accuracy")
+    x, y = data(5)
+    rec = Recorder()
+    history = model.fit(x, y, batch_size=2, epochs=1, verbose=0, validation_data=(x[:3], y[:3]),
+                        callbacks=[rec])
+    calls = hooks(rec)
+    assert [c[0] for c in calls] == KERAS3_FIT
+    end = next(c[2] for c in calls if c[0] == "on_test_end")
+    assert end == {"loss": history.history["val_loss"][0],
+                   "accuracy": history.history["val_accuracy"][0]}
+
+
+def test_generator_methods_refuse_unknown_arguments_and_pass_callbacks():
+    """Before: evaluate_generator(nonsense=1) was accepted and ignored."""
+    model = dense_model()
+    x, y = data(8)
+    with pytest.raises(TypeError, match="nonsense"):
+        model.evaluate_generator(batches(x, y), steps=2, nonsense=1)
+    with pytest.raises(TypeError, match="nonsense"):
+        model.predict_generator(batches(x, y), steps=2, nonsense=1)
+    rec = Recorder()
+    model.evaluate_generator(batches(x, y), steps=2, max_queue_size=4, workers=2,
+                             use_multiprocessing=False, callbacks=[rec])
+    model.predict_generator(batches(x, y), steps=2, workers=2, callbacks=[rec])
+    names = [c[0] for c in hooks(rec)]
+    assert names.count("on_test_batch_end") == 2 and names.count("on_predict_batch_end") == 2
+
+
 # ------------------------------------------------------------ class folders
 def test_an_empty_class_folder_is_a_warning_naming_it(tmp_path):
     """Before: flow_from_directory said nothing about a class that would never be drawn."""

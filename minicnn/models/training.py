@@ -14,7 +14,8 @@ before the bad update, so the weights stay those of the last good step;
 
 Every entry point checks its arguments first (counts, ``verbose``, empty data,
 sparse labels that are not whole numbers) and refuses what it does not
-implement rather than dropping it.
+implement rather than dropping it. ``evaluate``, ``predict`` and the
+validation pass inside ``fit`` call Keras' test and predict hooks.
 """
 import math
 
@@ -233,7 +234,7 @@ class TrainingMixin:
                     break
             epoch_logs = bar.averages()
             if val is not None and not self.stop_training:
-                val_logs = self._evaluate_data(val, 0, "fit (validation_data)")
+                val_logs = self._evaluate_data(val, 0, cbs, "fit (validation_data)")
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             bar.update(seen, [(k, v) for k, v in epoch_logs.items() if k.startswith("val_")],
                        finalize=True)
@@ -259,28 +260,45 @@ class TrainingMixin:
                 raise ValueError(f"{where}: {e}") from None
 
     # ---------------------------------------------------------------- evaluate
-    def _evaluate_data(self, data, verbose, where):
+    def _evaluate_data(self, data, verbose, cbs, where):
+        """Averages of the loss and metrics over ``data``, with Keras' test hooks.
+
+        ``on_test_batch_end`` gets the running averages so far (Keras 3's logs) and
+        ``on_test_end`` the final ones, without ``val_`` prefixes, also inside ``fit``.
+        """
+        cbs.on_test_begin({})
         bar = Progbar(data.samples or data.steps, verbose=verbose)
         seen = 0
-        for xb, yb in data.epoch():
+        for step, (xb, yb) in enumerate(data.epoch()):
+            cbs.on_test_batch_begin(step, {"size": len(xb)})
             logs, _ = self._batch_logs(yb, self._infer(xb), where)
             seen += len(xb) if data.samples is not None else 1
             bar.update(seen, list(logs.items()), finalize=False)
+            cbs.on_test_batch_end(step, dict(bar.averages(), size=len(xb)))
         bar.update(seen, finalize=True)
-        return bar.averages()
+        logs = bar.averages()
+        cbs.on_test_end(dict(logs))
+        return logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, steps=None, callbacks=None):
-        """Loss and metrics in inference mode: a float, or ``[loss, metric, ...]``."""
+        """Loss and metrics in inference mode: a float, or ``[loss, metric, ...]``.
+
+        ``callbacks`` get ``on_test_begin``, ``on_test_batch_begin/end`` and ``on_test_end``.
+        """
         self._require_compiled("evaluate")
         verbose, callbacks = _entry_checks("evaluate", verbose, batch_size, steps, callbacks)
         data = data_module.adapt(x, y, batch_size, steps, False, "evaluate")
         if isinstance(data, data_module.ArrayData):
             self._check_arrays(data.x, data.y, "evaluate")
-        return self._results(self._evaluate_data(data, verbose, "evaluate"))
+        cbs = callbacks_module.CallbackList(callbacks, self, _params(data, verbose, batch_size))
+        return self._results(self._evaluate_data(data, verbose, cbs, "evaluate"))
 
     # ----------------------------------------------------------------- predict
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Outputs for ``x: (N, ...)`` (or a generator), in batches, as NumPy arrays.
+
+        ``callbacks`` get ``on_predict_begin``, ``on_predict_batch_begin/end`` (the
+        batch's ``'outputs'``) and ``on_predict_end``.
 
         Returns:
             ``(N, ...)`` array, or a list of arrays for a model with several outputs.
@@ -290,13 +308,18 @@ class TrainingMixin:
         if isinstance(data, data_module.ArrayData):
             self._build_from_data(data.x)
             self.check_input_shape(x.shape if hasattr(x, "shape") else numpy.shape(x))
+        cbs = callbacks_module.CallbackList(callbacks, self, _params(data, verbose, batch_size))
+        cbs.on_predict_begin({})
         bar = Progbar(data.samples or data.steps, verbose=verbose)
         chunks, seen = [], 0
-        for xb, _ in data.epoch():
+        for step, (xb, _) in enumerate(data.epoch()):
+            cbs.on_predict_batch_begin(step, {"size": len(xb)})
             out = _to_numpy(self._infer(xb))
             chunks.append(out if isinstance(out, list) else [out])
             seen += len(xb) if data.samples is not None else 1
             bar.update(seen)
+            cbs.on_predict_batch_end(step, {"outputs": out, "size": len(xb)})
+        cbs.on_predict_end({})
         outputs = [numpy.concatenate(parts) for parts in zip(*chunks)]
         return outputs[0] if self._single_output else outputs
 
@@ -310,13 +333,17 @@ class TrainingMixin:
                         validation_steps=validation_steps, initial_epoch=initial_epoch,
                         **{k: v for k, v in kwargs.items() if k not in _GENERATOR_EXTRAS})
 
-    def evaluate_generator(self, generator, steps=None, verbose=0, **kwargs):
-        """Keras 2's name for ``evaluate`` on a generator."""
-        return self.evaluate(generator, steps=steps, verbose=verbose)
+    def evaluate_generator(self, generator, steps=None, verbose=0, callbacks=None,
+                           max_queue_size=10, workers=1, use_multiprocessing=False):
+        """Keras 2's name for ``evaluate`` on a generator (the worker arguments are
+        accepted and not needed: the generator loads its own batches)."""
+        return self.evaluate(generator, steps=steps, verbose=verbose, callbacks=callbacks)
 
-    def predict_generator(self, generator, steps=None, verbose=0, **kwargs):
-        """Keras 2's name for ``predict`` on a generator."""
-        return self.predict(generator, steps=steps, verbose=verbose)
+    def predict_generator(self, generator, steps=None, verbose=0, callbacks=None,
+                          max_queue_size=10, workers=1, use_multiprocessing=False):
+        """Keras 2's name for ``predict`` on a generator (worker arguments as
+        ``evaluate_generator``)."""
+        return self.predict(generator, steps=steps, verbose=verbose, callbacks=callbacks)
 
     # ----------------------------------------------------------------- summary
     def summary(self, line_length=None, positions=None, print_fn=None):
@@ -336,6 +363,12 @@ def _to_numpy(out):
     if isinstance(out, list):
         return [backend.to_numpy(o) for o in out]
     return backend.to_numpy(out)
+
+
+def _params(data, verbose, batch_size):
+    """``callback.params`` of an evaluate or predict pass."""
+    return {"epochs": 1, "steps": data.steps, "samples": data.samples, "verbose": verbose,
+            "batch_size": batch_size}
 
 
 def _entry_checks(where, verbose, batch_size, steps, callbacks):
