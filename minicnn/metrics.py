@@ -1,10 +1,14 @@
 """Metrics: functions of ``(y_true, y_pred)`` giving a float averaged over the batch.
 
 ``'acc'`` and ``'accuracy'`` pick the right accuracy from the loss and the
-output, as Keras 2 does: binary (threshold 0.5) for one output unit or binary
-crossentropy, sparse for integer labels, categorical (argmax) otherwise. The
-metric keeps the name it was asked by, so ``history.history`` has ``'acc'``
-for ``metrics=['acc']`` and ``'accuracy'`` for ``metrics=['accuracy']``.
+output, as Keras 2 does: binary for one output unit or binary crossentropy,
+sparse for integer labels, categorical (argmax) otherwise. The metric keeps
+the name it was asked by, so ``history.history`` has ``'acc'`` for
+``metrics=['acc']`` and ``'accuracy'`` for ``metrics=['accuracy']``.
+
+Keras 3 (and tf.keras) choose from the shapes alone, so binary crossentropy on
+several sigmoid units is scored with categorical accuracy there;
+``keras3_differences`` names such a model, and ``compile`` warns about it once.
 """
 from .backend import get_array_module
 
@@ -42,9 +46,18 @@ def check_integer_labels(y_true, who):
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """Fraction of outputs on the right side of ``threshold``; ``(N, D)`` arrays."""
+    """Fraction of outputs where ``y_true`` equals ``y_pred > threshold`` (as 0 or 1).
+
+    Keras' rule (Keras 2: ``mean(equal(y_true, round(y_pred)))``, Keras 3:
+    ``equal(y_true, y_pred > threshold)``): only the prediction is thresholded, so a
+    label that is neither 0 nor 1 (a soft label, a regression target) never matches.
+
+    Args:
+        y_true: ``(N, D)`` labels (``(N,)`` is taken as ``(N, 1)``).
+        y_pred: ``(N, D)`` probabilities.
+    """
     y_true = _labels_like(y_true, y_pred)
-    return float(((y_pred > threshold) == (y_true > 0.5)).mean())
+    return float((y_true == (y_pred > threshold)).mean())
 
 
 def categorical_accuracy(y_true, y_pred):
@@ -88,6 +101,52 @@ _FUNCTIONS = {f.__name__: f for f in (
 _FUNCTIONS.update(mse=mean_squared_error, mae=mean_absolute_error)
 
 
+def _accuracy(loss_name, output_shape):
+    """Keras 2's choice for ``'acc'``: by the loss first, then by the output shape."""
+    if loss_name == "binary_crossentropy" or (output_shape and output_shape[-1] == 1):
+        return binary_accuracy
+    if loss_name == "sparse_categorical_crossentropy":
+        return sparse_categorical_accuracy
+    return categorical_accuracy
+
+
+def _keras3_accuracy(loss_name, output_shape):
+    """Keras 3's choice, from the shapes alone (``compile_utils.get_metric``): binary for
+    one unit, sparse for labels of lower rank (the sparse loss's), categorical otherwise."""
+    if output_shape and output_shape[-1] == 1:
+        return binary_accuracy
+    if loss_name == "sparse_categorical_crossentropy":
+        return sparse_categorical_accuracy
+    return categorical_accuracy
+
+
+def keras3_differences(identifiers, loss_name, output_shape):
+    """Where Keras 3 would score a model compiled with these metrics differently.
+
+    Args:
+        identifiers: ``compile``'s ``metrics`` list.
+        loss_name: the loss's Keras name, e.g. ``'binary_crossentropy'``.
+        output_shape: the model's output shape, e.g. ``(None, 3)``.
+
+    Returns:
+        list of messages, one per metric that Keras 3 (and tf.keras 2.x) would compute
+        otherwise; empty when every score carries over.
+    """
+    notes = []
+    for identifier in identifiers:
+        if identifier not in ("acc", "accuracy"):
+            continue
+        ours, theirs = _accuracy(loss_name, output_shape), _keras3_accuracy(loss_name, output_shape)
+        if ours is not theirs:
+            notes.append(
+                f"metrics=[{identifier!r}] with {loss_name} on {output_shape[-1]} output units is "
+                f"{ours.__name__} here, as in Keras 2 (the book's rule), but Keras 3 and tf.keras "
+                f"choose it from the shapes and score this model, and a file saved from it, with "
+                f"{theirs.__name__}. Ask for metrics=[{ours.__name__!r}] (or "
+                f"[{theirs.__name__!r}]) to get the same score everywhere")
+    return notes
+
+
 def get(identifier, loss_name=None, output_shape=None):
     """A ``Metric`` from a name or function; ``'acc'``/``'accuracy'`` resolved by the loss.
 
@@ -101,13 +160,7 @@ def get(identifier, loss_name=None, output_shape=None):
     if callable(identifier):
         return Metric(identifier, identifier.__name__)
     if identifier in ("acc", "accuracy"):
-        if loss_name == "binary_crossentropy" or (output_shape and output_shape[-1] == 1):
-            fn = binary_accuracy
-        elif loss_name == "sparse_categorical_crossentropy":
-            fn = sparse_categorical_accuracy
-        else:
-            fn = categorical_accuracy
-        return Metric(fn, identifier)
+        return Metric(_accuracy(loss_name, output_shape), identifier)
     if isinstance(identifier, str) and identifier in _FUNCTIONS:
         return Metric(_FUNCTIONS[identifier], identifier)
     raise ValueError(f"unknown metric {identifier!r}; expected 'acc', 'accuracy' or one of "

@@ -38,6 +38,8 @@ def training_config(model):
     """The ``training_config`` of a compiled model (``None`` if it is not compiled)."""
     if not model.compiled:
         return None
+    if model.outputs:   # resolving 'accuracy' warns, once per compile, where Keras 3 would
+        model.metric_functions               # score the saved file otherwise
     optimizer = model.optimizer
     name = type(optimizer).__name__
     if name not in OPTIMIZERS:

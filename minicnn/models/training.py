@@ -18,6 +18,7 @@ implement rather than dropping it. ``evaluate``, ``predict`` and the
 validation pass inside ``fit`` call Keras' test and predict hooks.
 """
 import math
+import warnings
 
 import numpy
 
@@ -39,6 +40,7 @@ class TrainingMixin:
     """The Keras training API, mixed into ``Model``."""
 
     _compiled = False
+    _scoring_checked = False
     stop_training = False
 
     @property
@@ -68,15 +70,27 @@ class TrainingMixin:
         self.metrics_names = ["loss"] + [getattr(m, "name", getattr(m, "__name__", m))
                                          for m in self.metrics]
         self._compiled = True
+        self._scoring_checked = False
+        self._check_keras3_scoring()
 
     @property
     def metric_functions(self):
         """The compiled metrics; ``'acc'`` resolved by the loss and the output shape."""
         if self._metric_functions is None:
+            self._check_keras3_scoring()
             output_shape = self.outputs[0].shape if self.outputs else None
             self._metric_functions = [metrics_module.get(m, self.loss_function.name, output_shape)
                                       for m in self.metrics]
         return self._metric_functions
+
+    def _check_keras3_scoring(self):
+        """Warn, once per ``compile``, where Keras 3 would score this model otherwise."""
+        if self._scoring_checked or not self.outputs or self.outputs[0].shape[-1] is None:
+            return                          # the output shape comes with the first data
+        self._scoring_checked = True
+        for note in metrics_module.keras3_differences(self.metrics, self.loss_function.name,
+                                                      self.outputs[0].shape):
+            warnings.warn(f"Model '{self.name}': {note}", UserWarning, stacklevel=3)
 
     def _build_from_data(self, x):
         """A model whose input shape is still unknown builds itself from the first data."""
@@ -85,8 +99,9 @@ class TrainingMixin:
         if not self._compiled:
             raise RuntimeError(f"{where}: the model must be compiled before training or "
                                "testing; call model.compile(optimizer, loss, metrics) first")
-        if not self._single_output:
-            raise ValueError(f"{where}: training and evaluating need a single-output model")
+        if len(self.outputs) > 1:
+            raise ValueError(f"{where}: training and evaluating need a single-output model, "
+                             f"got {len(self.outputs)} outputs")
 
     # -------------------------------------------------------------- one batch
     def _batch_logs(self, y, y_pred, where):
@@ -100,7 +115,7 @@ class TrainingMixin:
 
     def _train_step(self, x, y, where):
         """One update on ``(x, y)``; returns ``(logs, ok)``; ``ok`` False skips the update."""
-        y_pred = self.forward(self._on_device(x), training=True)
+        y_pred = _one(self.forward(self._on_device(x), training=True))
         logs, dy = self._batch_logs(y, y_pred, where)
         if not math.isfinite(logs["loss"]):
             return logs, False
@@ -114,7 +129,7 @@ class TrainingMixin:
             self.backward(last.layer.backward_preactivation(dz, need), need_dx=False,
                           start=last.parent)
         else:
-            self.backward(dy, need_dx=False)                # no gradient for the data
+            self.backward(dy if self._single_output else [dy], need_dx=False)  # none for x
         slots = self.trainable_slots()
         if slots and not math.isfinite(float(sum(layer.grads[key].sum() for layer, key in slots))):
             logs["loss"] = float("nan")                    # one scalar leaves the device
@@ -140,12 +155,12 @@ class TrainingMixin:
         """Loss (and metrics) on one batch, in inference mode."""
         self._require_compiled("test_on_batch")
         data_module.check_samples(x, y, "test_on_batch")
-        return self._results(self._batch_logs(y, self._infer(x), "test_on_batch")[0])
+        return self._results(self._batch_logs(y, _one(self._infer(x)), "test_on_batch")[0])
 
     def predict_on_batch(self, x):
-        """The model's output for one batch, as NumPy."""
+        """The model's output for one batch, as NumPy (a list for several outputs)."""
         data_module.check_samples(x, None, "predict_on_batch")
-        return _to_numpy(self._infer(x))
+        return _one(_to_numpy(self._infer(x)))
 
     def _infer(self, x):
         """Forward in inference mode, keeping nothing for backward (bounded memory)."""
@@ -271,7 +286,7 @@ class TrainingMixin:
         seen = 0
         for step, (xb, yb) in enumerate(data.epoch()):
             cbs.on_test_batch_begin(step, {"size": len(xb)})
-            logs, _ = self._batch_logs(yb, self._infer(xb), where)
+            logs, _ = self._batch_logs(yb, _one(self._infer(xb)), where)
             seen += len(xb) if data.samples is not None else 1
             bar.update(seen, list(logs.items()), finalize=False)
             cbs.on_test_batch_end(step, dict(bar.averages(), size=len(xb)))
@@ -301,7 +316,8 @@ class TrainingMixin:
         batch's ``'outputs'``) and ``on_predict_end``.
 
         Returns:
-            ``(N, ...)`` array, or a list of arrays for a model with several outputs.
+            ``(N, ...)`` array, or a list of arrays for a model with several outputs
+            (a list of one output gives its array, as Keras 2 and 3 do).
         """
         verbose, callbacks = _entry_checks("predict", verbose, batch_size, steps, callbacks)
         data = data_module.adapt(x, None, batch_size, steps, False, "predict", needs_y=False)
@@ -318,10 +334,9 @@ class TrainingMixin:
             chunks.append(out if isinstance(out, list) else [out])
             seen += len(xb) if data.samples is not None else 1
             bar.update(seen)
-            cbs.on_predict_batch_end(step, {"outputs": out, "size": len(xb)})
+            cbs.on_predict_batch_end(step, {"outputs": _one(out), "size": len(xb)})
         cbs.on_predict_end({})
-        outputs = [numpy.concatenate(parts) for parts in zip(*chunks)]
-        return outputs[0] if self._single_output else outputs
+        return _one([numpy.concatenate(parts) for parts in zip(*chunks)])
 
     # ------------------------------------------------- the book's old spellings
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1,
@@ -363,6 +378,11 @@ def _to_numpy(out):
     if isinstance(out, list):
         return [backend.to_numpy(o) for o in out]
     return backend.to_numpy(out)
+
+
+def _one(out):
+    """A list of one output as that output, as Keras 2 and 3 return it."""
+    return out[0] if isinstance(out, list) and len(out) == 1 else out
 
 
 def _params(data, verbose, batch_size):
