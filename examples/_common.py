@@ -48,7 +48,7 @@ def save_training_note(model_path, script, data, notes, history, **settings):
     ``settings`` are the run's numbers (``epochs``, ``steps_per_epoch``, ``batch_size``,
     ``quick``, ...); ``notes`` those of ``cats_dogs_folder`` (synthetic images or not).
     """
-    record = {"model": os.path.basename(model_path),
+    record = {"model": os.path.basename(model_path), "bytes": os.path.getsize(model_path),
               "script": f"examples/{os.path.basename(script)}",
               "data": os.path.abspath(data), "synthetic": SYNTHETIC_NOTE in notes,
               **settings,
@@ -68,11 +68,18 @@ def describe_training(model_path):
     if not os.path.isfile(path):
         return (f"not recorded (no {os.path.basename(path)} beside it: a model saved by other "
                 "code, e.g. the chapter's own Keras run)"), False
-    with open(path) as f:
-        note = json.load(f)
-    how = (f"by {note['script']}{' --quick' if note.get('quick') else ''} on {note['saved']}: "
-           f"{note['epochs']} epoch(s) of {note['steps_per_epoch']} steps of "
-           f"{note['batch_size']} images from {note['data']}")
+    try:
+        with open(path) as f:
+            note = json.load(f)
+        if note["bytes"] != os.path.getsize(model_path):
+            return (f"not known: {os.path.basename(path)} beside it describes another "
+                    f"{note['model']} ({note['bytes']:,} bytes, this one has "
+                    f"{os.path.getsize(model_path):,})"), False
+        how = (f"by {note['script']}{' --quick' if note.get('quick') else ''} on "
+               f"{note['saved']}: {note['epochs']} epoch(s) of {note['steps_per_epoch']} steps "
+               f"of {note['batch_size']} images from {note['data']}")
+    except (ValueError, KeyError, TypeError) as error:        # not the scripts' JSON
+        return f"not known: {path} is not a training note ({error!r})", False
     if note.get("synthetic"):
         how += " (SYNTHETIC shapes)"
     last = note.get("last_epoch", {})

@@ -1,10 +1,13 @@
 """Section 4's example scripts run offline in their quick modes and write their pictures
 under ``runs/<script>/`` in the current folder, nowhere else."""
+import importlib
+import types
+
 import numpy as np
 import pytest
 from PIL import Image
 
-from example_runs import run_example, runs_folder, stray_files
+from example_runs import EXAMPLES, run_example, runs_folder, stray_files
 
 
 def run(script, tmp_path, *args):
@@ -42,3 +45,27 @@ def test_visualize_filters_example_offline(tmp_path):
     out, folder = run("visualize_filters.py", tmp_path)
     assert "conv2d_3: (61, 61, 1)" in out
     assert (folder / "conv2d_1_filters.png").exists()
+
+
+def test_the_training_note_is_read_back_and_a_stale_or_missing_one_is_said(tmp_path,
+                                                                           monkeypatch):
+    """What visualize_activations.py prints as 'how it was trained' (examples/_common.py)."""
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    common = importlib.import_module("_common")
+    model = tmp_path / "cats_and_dogs_small_2.h5"
+    model.write_bytes(b"h5" * 500)
+    history = types.SimpleNamespace(history={"acc": [0.5, 0.6], "val_acc": [0.5, 0.75]})
+    common.save_training_note(str(model), "cats_dogs_augmented.py", str(tmp_path),
+                              [common.SYNTHETIC_NOTE], history, quick=True, epochs=2,
+                              steps_per_epoch=10, batch_size=32)
+    how, synthetic = common.describe_training(str(model))
+    assert synthetic and how.startswith("by examples/cats_dogs_augmented.py --quick on ")
+    assert how.endswith(f": 2 epoch(s) of 10 steps of 32 images from {tmp_path} "
+                        "(SYNTHETIC shapes); last epoch val_acc 0.75")
+    model.write_bytes(b"another model")                        # saved over by other code
+    assert common.describe_training(str(model)) == (
+        "not known: cats_and_dogs_small_2.json beside it describes another "
+        "cats_and_dogs_small_2.h5 (1,000 bytes, this one has 13)", False)
+    (tmp_path / "cats_and_dogs_small_2.json").unlink()
+    how, synthetic = common.describe_training(str(model))
+    assert how.startswith("not recorded (no cats_and_dogs_small_2.json beside it") and not synthetic
