@@ -51,6 +51,9 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     Keras' rule (Keras 2: ``mean(equal(y_true, round(y_pred)))``, Keras 3:
     ``equal(y_true, y_pred > threshold)``): only the prediction is thresholded, so a
     label that is neither 0 nor 1 (a soft label, a regression target) never matches.
+    The two agree for predictions in ``[0, 1]`` (``round(0.5)`` is 0, half to even);
+    beyond, from a linear unit, minicnn thresholds as Keras 3 (and Keras 2.3's
+    ``threshold``) do: 1.6 counts as 1, not as Keras 2.0's 2.
 
     Args:
         y_true: ``(N, D)`` labels (``(N,)`` is taken as ``(N, 1)``).
