@@ -7,8 +7,6 @@ generators), so ``fit``, ``evaluate`` and ``predict`` share one loop.
 import math
 import numbers
 
-import numpy
-
 from .. import backend
 
 
@@ -56,8 +54,8 @@ def check_samples(x, y, where):
         x: ``(N, ...)`` inputs. y: ``(N, ...)`` labels or ``None``.
     """
     if len(x) == 0:
-        raise ValueError(f"{where}: x holds no samples (shape {numpy.shape(x)}); expected "
-                         "at least one")
+        shape = f" (shape {tuple(x.shape)})" if hasattr(x, "shape") else ""
+        raise ValueError(f"{where}: x holds no samples{shape}; expected at least one")
     if y is not None and len(y) != len(x):
         raise ValueError(f"{where}: x and y must have the same number of samples, "
                          f"got {len(x)} inputs and {len(y)} labels")
