@@ -41,13 +41,32 @@ def test_vgg16_loads_exactly_the_file(tmp_path):
                 kernel, bias = layer.get_weights()
                 np.testing.assert_array_equal(kernel, f[layer.name][f"{layer.name}_W_1:0"][()])
                 np.testing.assert_array_equal(bias, f[layer.name][f"{layer.name}_b_1:0"][()])
-    # He-normal kernels, zero biases: ReLU activations neither vanish nor blow up
+    # He-normal kernels, zero biases; the first layer divided by the input's RMS (64)
     kernel, bias = model.get_layer("block4_conv1").get_weights()
     assert abs(kernel.std() / np.sqrt(2 / (3 * 3 * 256)) - 1) < 0.02 and not bias.any()
-    out = model.predict(np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)))
-    assert out.shape == (2, 1, 1, 512) and np.isfinite(out).all() and 1 < out.std() < 1e4
+    first = model.get_layer("block1_conv1").get_weights()[0]
+    assert abs(first.std() * 64 / np.sqrt(2 / 27) - 1) < 0.1
 
 
+@pytest.mark.slow
+def test_activations_stay_of_order_one_and_the_softmax_is_not_saturated(tmp_path):
+    from minicnn.applications.vgg16 import preprocess_input
+    path = write_vgg16_weights(tmp_path / "top.h5", include_top=True, input_size=32)
+    model = VGG16(weights=path, include_top=True, input_shape=(32, 32, 3))
+    rng = np.random.default_rng(0)
+    pictures = preprocess_input(rng.uniform(0, 255, (4, 32, 32, 3)).cumsum(1) % 255)
+    features = models_features(model, pictures)
+    assert 0.05 < features.std() < 20, features.std()
+    preds = model.predict(pictures)
+    assert preds.max() < 0.5, preds.max()                  # not all mass on one class
+
+
+def models_features(model, x):
+    from minicnn import models
+    return models.Model(model.input, model.get_layer("block5_pool").output).predict(x)
+
+
+@pytest.mark.slow
 def test_top_file_for_a_small_input_and_seeds(tmp_path):
     a = write_vgg16_weights(tmp_path / "a.h5", include_top=True, input_size=64, classes=10)
     b = write_vgg16_weights(tmp_path / "b.h5", include_top=True, input_size=64, classes=10)
@@ -68,3 +87,5 @@ def test_wrong_variant_and_bad_size_are_refused(tmp_path):
         VGG16(weights=notop, include_top=True, input_shape=(32, 32, 3))
     with pytest.raises(ValueError, match="input_size must be an int >= 32"):
         write_vgg16_weights(tmp_path / "x.h5", include_top=True, input_size=16)
+    with pytest.raises(ValueError, match="input_scale must be > 0"):
+        write_vgg16_weights(tmp_path / "x.h5", input_scale=0)

@@ -23,10 +23,15 @@ runs the same loading code as the ImageNet file (``load_weights`` follows the fi
     block1_pool/    attrs: weight_names = []
 
 The values are what a fresh network would hold, not what ImageNet taught: He-normal
-kernels (standard deviation ``sqrt(2 / fan_in)``, so ReLU activations stay of the same
-size through the 13 convolutions) and zero biases. Everything computed from them
-(features, predictions, filter patterns, heatmaps) shows the machinery, never what the
-chapter's pretrained network knows.
+kernels (standard deviation ``sqrt(2 / fan_in)``, so ReLU activations keep the size of
+their input through the 13 convolutions and the classifier) and zero biases, with
+``block1_conv1``'s kernel divided by ``input_scale``, the RMS of the pixels the network
+will be given. VGG16's ``preprocess_input`` leaves photos with an RMS of 60 to 90 (0-255
+values minus the mean pixel): without that division every activation would be about 80
+times too large, and the 1,000-way softmax would put all of its mass on one class, with
+gradients of exactly 0 for Grad-CAM. Everything computed from these weights (features,
+predictions, filter patterns, heatmaps) shows the machinery, never what the chapter's
+pretrained network knows.
 """
 import os
 
@@ -66,7 +71,7 @@ def vgg16_layout(include_top, input_size=DEFAULT_SIZE, classes=1000):
 
 
 def write_vgg16_weights(path, include_top=False, input_size=DEFAULT_SIZE, classes=1000,
-                        seed=0):
+                        seed=0, input_scale=64.0):
     """Write random VGG16 weights in the layout of Keras' ImageNet files; returns ``path``.
 
     Args:
@@ -78,10 +83,15 @@ def write_vgg16_weights(path, include_top=False, input_size=DEFAULT_SIZE, classe
             512 x 4,096: 151 MB).
         classes: units of ``predictions``.
         seed: the same seed writes the same values.
+        input_scale: the RMS of the network's input pixels; ``block1_conv1``'s kernel is
+            divided by it so that activations are of order 1 (64 suits
+            ``preprocess_input``'s output; 0.5 suits pictures scaled to ``[0, 1]``).
 
     Returns:
         ``path`` as a str, for ``VGG16(weights=path, include_top=include_top)``.
     """
+    if not input_scale > 0:
+        raise ValueError(f"write_vgg16_weights: input_scale must be > 0, got {input_scale!r}")
     if not isinstance(input_size, (int, np.integer)) or input_size < 32:
         raise ValueError(f"write_vgg16_weights: input_size must be an int >= 32, "
                          f"got {input_size!r}")
@@ -100,6 +110,8 @@ def write_vgg16_weights(path, include_top=False, input_size=DEFAULT_SIZE, classe
             kernel_shape, bias_shape = shapes
             kernel = group.create_dataset(weight_names[0], shape=kernel_shape, dtype="float32")
             scale = np.float32(np.sqrt(2.0 / np.prod(kernel_shape[:-1])))   # He normal
+            if name == "block1_conv1":
+                scale /= np.float32(input_scale)
             if len(kernel_shape) == 4:
                 kernel[...] = rng.standard_normal(kernel_shape, dtype=np.float32) * scale
             else:                                   # Dense (in, out): a slice of rows at a time
