@@ -4,6 +4,12 @@
 the finished line when stdout is not a terminal (a log file gets one line per
 epoch, not thousands); ``verbose=2`` prints one short line at the end;
 ``verbose=0`` prints nothing.
+
+In Jupyter the output of a cell is not a terminal, yet its front ends (JupyterLab,
+Notebook, VS Code) honour ``\r`` as a terminal does, so the bar redraws there too:
+one line per epoch that updates in place, as Keras' does when ``ipykernel`` runs it.
+What a notebook file keeps is every redraw, unless the program that saves it settles
+the ``\r``s first (``notebooks/run.py`` does).
 """
 import sys
 import time
@@ -19,6 +25,14 @@ def _format_duration(seconds):
     if seconds > 60:
         return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
     return f"{int(seconds)}s"
+
+
+def dynamic_display(stream):
+    """Whether ``stream`` shows ``\r`` redraws in place: a terminal, or a Jupyter kernel's
+    output stream (``ipykernel.iostream.OutStream``, whose ``isatty()`` is False)."""
+    if hasattr(stream, "isatty") and stream.isatty():
+        return True
+    return "ipykernel" in sys.modules and type(stream).__module__.startswith("ipykernel.")
 
 
 class Progbar:
@@ -38,7 +52,7 @@ class Progbar:
         self.target, self.width, self.verbose, self.interval = target, width, verbose, interval
         self.stateful_metrics = set(stateful_metrics or ())
         self.stream = stream or sys.stdout
-        self.dynamic = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.dynamic = dynamic_display(self.stream)
         self._sums = {}    # name -> [weighted sum, weight]
         self._order = []
         self._seen = 0
