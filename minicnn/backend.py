@@ -15,6 +15,9 @@ so the same code runs on NumPy (CPU) and CuPy (GPU):
 - ``set_kernels(mode)``: which twin of the kernels runs (``'auto'``: numba on
   NumPy arrays, vectorised ``xp`` elsewhere; or force ``'cpu'``, ``'xp'``,
   ``'reference'``).
+- ``set_conv_algorithm(name)`` (or ``MINICNN_CONV_ALGORITHM``): im2col or Winograd for 3x3,
+  stride-1 convolutions (``'auto'``, ``'im2col'``, ``'winograd2'``, ``'winograd4'``; see
+  ``kernels/conv_algorithm.py``).
 - ``clear_session()`` resets Keras-style automatic layer names.
 - Keras 2's symbolic functions, for ``from minicnn import backend as K``: ``K.mean``,
   ``K.gradients``, ``K.function`` and the rest of ``minicnn.symbolic.NAMES``, loaded from
@@ -203,6 +206,31 @@ def kernels_scope(mode):
         yield
     finally:
         set_kernels(old)
+
+
+# -------------------------------------------------------- convolution algorithm
+# The setting lives in kernels/conv_algorithm.py (with the rule 'auto' follows); these
+# are its public names. Imported when called: kernels/ imports this module.
+def conv_algorithm():
+    """Which algorithm 3x3, stride-1 convolutions run: ``'auto'``, ``'im2col'``,
+    ``'winograd2'`` or ``'winograd4'``."""
+    from .kernels import conv_algorithm as setting
+
+    return setting.conv_algorithm()
+
+
+def set_conv_algorithm(name):
+    """Force im2col or a Winograd tile size for every layer it applies to, or ``'auto'``."""
+    from .kernels import conv_algorithm as setting
+
+    setting.set_conv_algorithm(name)
+
+
+def conv_algorithm_scope(name):
+    """Temporarily run another convolution algorithm (a context manager)."""
+    from .kernels import conv_algorithm as setting
+
+    return setting.conv_algorithm_scope(name)
 
 
 # ------------------------------------------------------------------ layer names

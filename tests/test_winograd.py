@@ -1,9 +1,14 @@
 """Winograd convolution: the matrices by hand, the three twins equal to each other and to
-im2col, and the float32 error against float64.
+im2col, the float32 error against float64, and the algorithm setting Conv2D follows.
 
 Random cases come from ``cases()``: images up to 13x13, 1-5 channels and filters, batch
 1-3, both paddings, both tile sizes. The chapter's layer shapes are explicit examples.
 """
+import functools
+import os
+import subprocess
+import sys
+import tracemalloc
 from collections import namedtuple
 
 import numpy as np
@@ -11,11 +16,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from minicnn import backend, kernels
-from minicnn.kernels import cpu, reference, threads
+from minicnn import backend, kernels, layers
+from minicnn.kernels import conv_algorithm, cpu, reference, threads
 from minicnn.kernels import winograd_cpu, winograd_reference, winograd_tiles, winograd_xp
 from minicnn.kernels.geometry import conv_geometry
 from minicnn.kernels.winograd import SLICES, matrices
+from minicnn.layers import conv as conv_module
 
 TWINS = [winograd_reference, winograd_cpu, winograd_xp]
 twins = pytest.mark.parametrize("twin", TWINS, ids=lambda m: m.__name__.split("_")[-1])
@@ -262,3 +268,155 @@ def test_f44_sums_its_products_in_slices():
     Z = rng.standard_normal((2, 50, 7)).astype("float32")
     np.testing.assert_allclose(winograd_cpu.tile_sums(V, Z, 16),
                                V.transpose(0, 2, 1) @ Z, rtol=1e-4, atol=1e-4)
+
+
+# ---------------------------------------------------------------- Conv2D
+def conv_layer(padding="same", activation="relu", strides=1, kernel_size=3, C=5, F=4):
+    """A built ``Conv2D(F, kernel_size)`` for ``C`` input channels."""
+    layer = layers.Conv2D(F, kernel_size, strides=strides, padding=padding, activation=activation)
+    layer.build((None, None, None, C))
+    return layer
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("algorithm", ["winograd2", "winograd4"])
+def test_conv2d_forced_winograd_equals_im2col_in_float64(float64, algorithm, padding):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 10, 9, 5))
+    layer = conv_layer(padding, "tanh")
+    results = {}
+    for alg in ("im2col", algorithm):
+        with backend.conv_algorithm_scope(alg):
+            y = layer.forward(x, training=True)
+            dy = np.random.default_rng(1).standard_normal(y.shape)
+            dx = layer.backward(dy)
+            results[alg] = (y, dx, layer.grads["kernel"].copy(), layer.grads["bias"].copy())
+            assert (layer._cache[1] is None) == (alg != "im2col")    # Winograd keeps only x
+    for got, want in zip(results[algorithm], results["im2col"]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("algorithm", ["winograd2", "winograd4"])
+def test_conv2d_keeps_the_backward_contract(float64, algorithm, monkeypatch):
+    """need_dx=False, frozen layers, predict's empty cache and small workspaces, as im2col."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 8, 8, 5))
+    layer = conv_layer()
+    with backend.conv_algorithm_scope("im2col"):
+        y = layer.forward(x, training=True)
+        dy = rng.standard_normal(y.shape)
+        dx = layer.backward(dy)
+        dW = layer.grads["kernel"].copy()
+    with backend.conv_algorithm_scope(algorithm):
+        layer.forward(x, training=True)
+        assert layer.backward(dy, need_dx=False) is None
+        np.testing.assert_allclose(layer.grads["kernel"], dW, rtol=1e-12, atol=1e-12)
+        monkeypatch.setattr(conv_module, "WORKSPACE_BYTES", 1)      # one sample a chunk
+        np.testing.assert_allclose(layer.forward(x, training=True), y, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(layer.backward(dy), dx, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(layer.grads["kernel"], dW, rtol=1e-12, atol=1e-12)
+        layer.trainable = False
+        layer.grads["kernel"][...] = 7
+        layer.forward(x, training=True)
+        np.testing.assert_allclose(layer.backward(dy), dx, rtol=1e-12, atol=1e-12)
+        assert (layer.grads["kernel"] == 7).all()                   # frozen: no kernel gradient
+        layer._keep_cache = False
+        layer.forward(x)
+        assert layer._cache is None
+
+
+def test_conv2d_config_has_no_new_argument():
+    """The algorithm is a backend setting, not a layer argument: Keras' config, unchanged."""
+    with backend.conv_algorithm_scope("winograd4"):
+        config = conv_layer().get_config()
+    assert sorted(config) == [
+        "activation", "activity_regularizer", "bias_constraint", "bias_initializer",
+        "bias_regularizer", "data_format", "dilation_rate", "dtype", "filters",
+        "kernel_constraint", "kernel_initializer", "kernel_regularizer", "kernel_size", "name",
+        "padding", "strides", "trainable", "use_bias"]
+
+
+@pytest.mark.parametrize("kernel_size, strides", [(5, 1), (3, 2), ((3, 1), 1)])
+def test_forced_winograd_falls_back_to_im2col_where_it_cannot_apply(kernel_size, strides,
+                                                                    monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("Winograd ran on a layer it cannot do")
+
+    for name in ("winograd_forward", "winograd_backward_input", "winograd_backward_kernel"):
+        monkeypatch.setattr(kernels, name, refuse)
+    layer = conv_layer(strides=strides, kernel_size=kernel_size)
+    with backend.conv_algorithm_scope("winograd4"):
+        y = layer.forward(np.ones((2, 9, 9, 5), "float32"), training=True)
+        layer.backward(np.ones_like(y))
+        assert layer._algorithm("forward", np.ones((2, 9, 9, 5))) == "im2col"
+
+
+def test_the_setting_and_its_scope():
+    assert backend.conv_algorithm() == os.environ.get("MINICNN_CONV_ALGORITHM", "auto")
+    with backend.conv_algorithm_scope("winograd2"):
+        assert backend.conv_algorithm() == conv_algorithm.conv_algorithm() == "winograd2"
+        layer = conv_layer()
+        assert layer._algorithm("dx", np.zeros((1, 8, 8, 5))) == "winograd2"
+    assert backend.conv_algorithm() == os.environ.get("MINICNN_CONV_ALGORITHM", "auto")
+    allowed = r"\('auto', 'im2col', 'winograd2', 'winograd4'\)"
+    with pytest.raises(ValueError, match=rf"set_conv_algorithm: the algorithm must be one of "
+                                         rf"{allowed}, got 'fast'"):
+        backend.set_conv_algorithm("fast")
+
+
+def test_a_bad_environment_setting_is_named_on_import():
+    env = dict(os.environ, MINICNN_CONV_ALGORITHM="winograd3")
+    result = subprocess.run([sys.executable, "-c", "import minicnn"], env=env,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert ("MINICNN_CONV_ALGORITHM must be one of ('auto', 'im2col', 'winograd2', "
+            "'winograd4'), got 'winograd3'") in result.stderr
+
+
+def test_auto_follows_its_rule_and_keeps_im2col_off_numpy():
+    picks = {   # (pass, x shape, F, padding): the rule's pick, by conv_algorithm.auto's docstring
+        ("forward", (64, 28, 28, 1), 32, "valid"): "im2col",          # MNIST conv1: C = 1
+        ("forward", (64, 13, 13, 32), 64, "valid"): "im2col",         # MNIST conv2: 11x11x32
+        ("forward", (32, 74, 74, 32), 64, "valid"): "winograd4",      # cats-vs-dogs conv2
+        ("forward", (20, 37, 37, 256), 256, "same"): "winograd4",     # VGG16 block3
+        ("dx", (20, 37, 37, 256), 256, "same"): "winograd4",
+        ("dW", (20, 37, 37, 256), 256, "same"): "winograd2",
+        ("dW", (32, 74, 74, 32), 64, "valid"): "im2col",
+        ("forward", (20, 18, 18, 512), 512, "same"): "winograd2",     # 20x20 of F(4x4) tiles
+        ("forward", (20, 9, 9, 512), 512, "same"): "winograd2",
+    }
+    with backend.conv_algorithm_scope("auto"):
+        for (step, shape, F, padding), algorithm in picks.items():
+            choose = functools.partial(conv_algorithm.choose, step, shape, F, (3, 3), (1, 1),
+                                       padding)
+            assert choose() == algorithm, (step, shape)
+            assert choose(on_numpy=False) == "im2col"
+        assert conv_algorithm.choose("forward", (20, 37, 37, 256), 256, (3, 3), (2, 2),
+                                     "same") == "im2col"
+        with pytest.raises(ValueError, match="step must be one of"):
+            conv_algorithm.choose("backward", (1, 8, 8, 1), 1, (3, 3), (1, 1), "same")
+
+
+def test_winograd_memory_is_bounded_by_the_workspace(monkeypatch):
+    """A batch through a forced Winograd layer: the peak is the output, the input gradient
+    and one workspace, whatever the batch size."""
+    layer = conv_layer(C=32, F=32)
+    x = np.random.default_rng(0).random((32, 24, 24, 32), dtype=np.float32)   # 2.4 MB
+    monkeypatch.setattr(conv_module, "WORKSPACE_BYTES", 2**20)
+    with backend.conv_algorithm_scope("winograd4"):
+        y = layer.forward(x[:2], training=True)
+        layer.backward(np.ones_like(y))
+
+        def peak(n):
+            tracemalloc.start()
+            try:
+                y = layer.forward(x[:n], training=True)
+                layer.backward(np.ones_like(y))
+                return tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+        assert peak(32) < 4 * x.nbytes + 2 * 2**20 + 2**20          # y, dy, dz, dx + workspace
+        assert peak(32) < peak(4) + 4 * x.nbytes
+
+

@@ -1,5 +1,6 @@
-"""Conv2D: a 2D convolution as im2col plus one matrix product."""
+"""Conv2D: a 2D convolution as im2col plus one matrix product, or Winograd's for 3x3 stride 1."""
 from .. import activations, initializers, kernels
+from ..kernels import conv_algorithm
 from ..backend import get_array_module
 from .base import NO_REGULARIZERS, Layer, normalize_tuple
 
@@ -33,14 +34,16 @@ def spatial_output_shape(layer, input_shape, window, strides, padding, channels)
     return (input_shape[0], OH, OW, channels)
 
 
-# im2col matrices larger than this are built a few samples at a time (bounded memory)
+# im2col matrices (and Winograd's tiles) larger than this are built a few samples at a time
 WORKSPACE_BYTES = 128 * 2**20
 
 
 class Conv2D(Layer):
     """2D convolution over NHWC images, with an optional fused activation.
 
-    ``y = activation(im2col(x) @ kernel.reshape(KH*KW*C, F) + bias)``
+    ``y = activation(im2col(x) @ kernel.reshape(KH*KW*C, F) + bias)``, or the same
+    convolution by Winograd's F(2x2, 3x3) or F(4x4, 3x3) for a 3x3, stride-1 layer, as
+    ``minicnn.backend.set_conv_algorithm`` says (``'auto'``: by the layer's shape).
 
     Args:
         filters: number of output channels ``F``.
@@ -109,37 +112,72 @@ class Conv2D(Layer):
     def forward(self, x, training=False):
         """``x: (N, H, W, C)`` -> ``y: (N, OH, OW, F)``; keeps ``x``, ``y`` (and ``cols``) for backward.
 
-        The im2col matrix is kept for the weight gradient when training a layer whose
-        ``cols`` fit ``WORKSPACE_BYTES``; otherwise it is built a few samples at a time
-        (and rebuilt by backward), so memory stays bounded at any batch size.
+        The algorithm is ``kernels.conv_algorithm.choose``'s (im2col, or Winograd for a 3x3,
+        stride-1 layer). im2col's matrix is kept for the weight gradient when training a
+        layer whose ``cols`` fit ``WORKSPACE_BYTES`` and whose weight gradient runs im2col
+        too; otherwise it is built a few samples at a time (and rebuilt by backward), so
+        memory stays bounded at any batch size. Winograd keeps nothing but ``x``: backward
+        transforms its tiles again.
         """
         x = self._prepare(x)
         N, H, W, _ = x.shape
         (KH, KW), (SH, SW), F = self.kernel_size, self.strides, self.filters
         OH, OW, *_ = output_geometry(self, H, W, KH, KW, SH, SW, self.padding)
-        kernel = self.params["kernel"].reshape(-1, F)             # (KH*KW*C, F)
-        chunk = self._chunk(x.shape, OH, OW)
+        algorithm = self._algorithm("forward", x)
         cols = None
-        if chunk >= N and training and self._keep_cache and self._wants_grad("kernel"):
-            cols = kernels.im2col(x, KH, KW, SH, SW, self.padding)  # (N*OH*OW, KH*KW*C)
-            z = cols @ kernel                                        # (N*OH*OW, F)
+        if algorithm != "im2col":
+            z = self._winograd_forward(x, conv_algorithm.TILE[algorithm], OH, OW)
         else:
-            xp = get_array_module(x)
-            z = xp.empty((N * OH * OW, F), dtype=x.dtype)
-            for n0 in range(0, N, chunk):                            # a few samples at a time
-                rows = slice(n0 * OH * OW, min(n0 + chunk, N) * OH * OW)
-                part = kernels.im2col(x[n0:n0 + chunk], KH, KW, SH, SW, self.padding)
-                xp.matmul(part, kernel, out=z[rows])
+            kernel = self.params["kernel"].reshape(-1, F)         # (KH*KW*C, F)
+            chunk = self._chunk(x.shape, OH, OW)
+            if (chunk >= N and training and self._keep_cache and self._wants_grad("kernel")
+                    and self._algorithm("dW", x) == "im2col"):
+                cols = kernels.im2col(x, KH, KW, SH, SW, self.padding)  # (N*OH*OW, KH*KW*C)
+                z = cols @ kernel                                    # (N*OH*OW, F)
+            else:
+                xp = get_array_module(x)
+                z = xp.empty((N * OH * OW, F), dtype=x.dtype)
+                for n0 in range(0, N, chunk):                        # a few samples at a time
+                    rows = slice(n0 * OH * OW, min(n0 + chunk, N) * OH * OW)
+                    part = kernels.im2col(x[n0:n0 + chunk], KH, KW, SH, SW, self.padding)
+                    xp.matmul(part, kernel, out=z[rows])
         y = self.activation.forward_biased(
             z, self.params["bias"] if self.use_bias else None).reshape(N, OH, OW, F)
         self._cache = (x, cols, y) if self._keep_cache else None
         return y
+
+    def _algorithm(self, step, x):
+        """``'im2col'``, ``'winograd2'`` or ``'winograd4'`` for pass ``step`` on input ``x``."""
+        return conv_algorithm.choose(step, x.shape, self.filters, self.kernel_size, self.strides,
+                                     self.padding, get_array_module(x).__name__ == "numpy")
 
     def _chunk(self, x_shape, OH, OW):
         """How many samples' im2col matrices fit in ``WORKSPACE_BYTES`` (at least 1)."""
         KH, KW = self.kernel_size
         per_sample = OH * OW * KH * KW * x_shape[3] * self.params["kernel"].itemsize
         return max(1, WORKSPACE_BYTES // max(per_sample, 1))
+
+    def _winograd_chunk(self, x_shape, m):
+        """How many samples' Winograd tiles fit in ``WORKSPACE_BYTES`` (at least 1).
+
+        A pass holds the transformed tiles of its input and of its result, ``(m+2)^2``
+        numbers per tile and channel, ``C + F`` channels; ``H x W`` tiles the largest pass
+        (the input gradient's).
+        """
+        _, H, W, C = x_shape
+        per_sample = (m + 2) ** 2 * -(-H // m) * -(-W // m) * (C + self.filters)
+        return max(1, WORKSPACE_BYTES // max(per_sample * self.params["kernel"].itemsize, 1))
+
+    def _winograd_forward(self, x, m, OH, OW):
+        """``z: (N*OH*OW, F)`` by F(m x m, 3 x 3), a chunk of samples at a time."""
+        N, F = x.shape[0], self.filters
+        z = get_array_module(x).empty((N * OH * OW, F), dtype=x.dtype)
+        y = z.reshape(N, OH, OW, F)
+        chunk = self._winograd_chunk(x.shape, m)
+        for n0 in range(0, N, chunk):
+            kernels.winograd_forward(x[n0:n0 + chunk], self.params["kernel"], m, self.padding,
+                                     out=y[n0:n0 + chunk])
+        return z
 
     def backward(self, dy, need_dx=True):
         """``dy: (N, OH, OW, F)`` -> ``dx: (N, H, W, C)``; fills ``grads['kernel']``, ``grads['bias']``.
@@ -151,27 +189,48 @@ class Conv2D(Layer):
         return self.backward_preactivation(self.activation.backward(dy, y), need_dx)
 
     def backward_preactivation(self, dz, need_dx=True):
-        """Backward from the gradient w.r.t. the pre-activation ``z``: ``(N, OH, OW, F)``."""
+        """Backward from the gradient w.r.t. the pre-activation ``z``: ``(N, OH, OW, F)``.
+
+        Each gradient runs the algorithm ``_algorithm`` picks for it (``'dW'``, ``'dx'``).
+        """
         x, cols, y = self._cached()
         N, OH, OW, F = y.shape
         (KH, KW), (SH, SW) = self.kernel_size, self.strides
         xp = get_array_module(dz)
+        dz4 = dz.reshape(N, OH, OW, F)
         dz = dz.reshape(-1, F)                                    # (N*OH*OW, F)
         kernel = self.params["kernel"].reshape(-1, F)             # (KH*KW*C, F)
         chunk = N if cols is not None else self._chunk(x.shape, OH, OW)
         if self._wants_grad("kernel"):
             dW = self.grads["kernel"].reshape(-1, F)
+            algorithm = "im2col" if cols is not None else self._algorithm("dW", x)
             if cols is not None:
                 xp.matmul(cols.T, dz, out=dW)                     # dW = cols^T dz
-            else:
+            elif algorithm == "im2col":
                 dW[...] = 0
                 for n0 in range(0, N, chunk):                     # the same, a chunk at a time
                     rows = slice(n0 * OH * OW, min(n0 + chunk, N) * OH * OW)
                     dW += kernels.im2col(x[n0:n0 + chunk], KH, KW, SH, SW, self.padding).T @ dz[rows]
+            else:
+                m = conv_algorithm.TILE[algorithm]
+                step = self._winograd_chunk(x.shape, m)
+                dW[...] = 0
+                for n0 in range(0, N, step):
+                    dW += kernels.winograd_backward_kernel(
+                        x[n0:n0 + step], dz4[n0:n0 + step], m, self.padding).reshape(-1, F)
         if self.use_bias and self._wants_grad("bias"):
             dz.sum(axis=0, out=self.grads["bias"])                # db = sum dz
         if not need_dx:
             return None
+        algorithm = self._algorithm("dx", x)
+        if algorithm != "im2col":
+            m = conv_algorithm.TILE[algorithm]
+            step = self._winograd_chunk(x.shape, m)
+            dx = xp.empty(x.shape, dtype=x.dtype)
+            for n0 in range(0, N, step):
+                kernels.winograd_backward_input(dz4[n0:n0 + step], self.params["kernel"], m,
+                                                self.padding, out=dx[n0:n0 + step])
+            return dx
         if chunk >= N:
             dcols = dz @ kernel.T                                 # (N*OH*OW, KH*KW*C)
             return kernels.col2im(dcols, x.shape, KH, KW, SH, SW, self.padding)
