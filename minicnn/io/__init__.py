@@ -9,6 +9,8 @@ layout, any other ``.h5`` name Keras 2's. ``minicnn.models.load_model`` and
 ImageNet weight files), telling the formats apart by their contents.
 
 - ``h5_format``: the file layouts (groups, attributes, datasets) and atomic writes;
+- ``h5_nodes``: reaching a file's objects without leaving it (hard links only, arrays
+  stored in the file: no external, soft or virtual indirection, no filter plugins);
 - ``config``: Keras model configs <-> minicnn models (the table of supported layer classes);
 - ``training_config``, ``optimizer_state``: compile settings and optimizer state;
 - ``keras3_archive``, ``keras3_config``, ``keras3_weights``: Keras 3's ``.keras`` zip, its
@@ -16,11 +18,13 @@ ImageNet weight files), telling the formats apart by their contents.
 - ``saving``: the four entry points (``ModelCheckpoint`` is in ``minicnn.callbacks``).
 
 Every error about a file's contents is an ``H5FormatError`` (a ``ValueError``), zip problems
-included (``KerasArchiveError``).
+included (``KerasArchiveError``), and a file that points outside itself
+(``ExternalDataError``).
 """
-from .errors import H5FormatError, UnsupportedLayerError, WeightMismatchError
+from .errors import (ExternalDataError, H5FormatError, UnsupportedLayerError,
+                     WeightMismatchError)
 from .keras3_archive import KerasArchiveError
 from .saving import load_model, load_weights, save_model, save_weights
 
-__all__ = ["H5FormatError", "KerasArchiveError", "UnsupportedLayerError", "WeightMismatchError",
-           "load_model", "load_weights", "save_model", "save_weights"]
+__all__ = ["ExternalDataError", "H5FormatError", "KerasArchiveError", "UnsupportedLayerError",
+           "WeightMismatchError", "load_model", "load_weights", "save_model", "save_weights"]

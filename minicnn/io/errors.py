@@ -14,3 +14,8 @@ class UnsupportedLayerError(H5FormatError):
 
 class WeightMismatchError(H5FormatError):
     """The file's weights do not fit the model: another layer count, weight count or shape."""
+
+
+class ExternalDataError(H5FormatError):
+    """The file points outside itself (an external or soft link, external storage, a virtual
+    dataset) or needs an HDF5 filter plugin: nothing is read through it."""

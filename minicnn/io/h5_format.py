@@ -32,6 +32,7 @@ import tempfile
 import h5py
 import numpy
 
+from . import h5_nodes
 from .errors import H5FormatError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -82,6 +83,9 @@ def open_h5(path):
     if os.path.isdir(path):
         raise H5FormatError(f"{path} is a folder (a TensorFlow SavedModel?); minicnn reads "
                             "Keras .h5 files")
+    if not os.path.isfile(path):
+        raise H5FormatError(f"{path} is not a regular file (a FIFO or a device?); minicnn "
+                            "reads Keras .h5 files")
     kind = sniff(path)
     if kind == "zip":
         raise H5FormatError(f"{path} is a zip archive (a Keras 3 .keras file), not an HDF5 "
@@ -231,14 +235,13 @@ def write_json(node, name, value):
 # ------------------------------------------------------------ weights layout
 def weights_root(f, path):
     """The group holding the weights layout and the layout's name, or an error."""
-    if "model_weights" in f:
-        group = f["model_weights"]
-        if not isinstance(group, h5py.Group):
-            raise H5FormatError(f"{path}: 'model_weights' is not a group")
+    group = h5_nodes.group(f, "model_weights", path)
+    if group is not None:
         return group, "full model"
     if read_names(f, "layer_names") is not None:
         return f, "weights"
-    if isinstance(f.get("layers"), h5py.Group) or isinstance(f.get("vars"), h5py.Group):
+    if h5_nodes.group(f, "layers", path) is not None \
+            or h5_nodes.group(f, "vars", path) is not None:
         raise H5FormatError(f"{path} is a Keras 3 .weights.h5 file, not a Keras 2 layout: "
                             "load it with model.load_weights, which reads both")
     raise H5FormatError(f"{path} holds no Keras weights: it has neither a 'model_weights' group "
@@ -249,7 +252,8 @@ def read_layout(group, path):
     """``[(layer_name, [(weight_name, dataset), ...]), ...]`` in ``layer_names`` order.
 
     Only metadata is read: the datasets are h5py objects whose ``shape`` can be checked
-    against the model before any data is read.
+    against the model before any data is read, each checked to be stored in the file
+    (``h5_nodes``).
     """
     layer_names = read_names(group, "layer_names")
     if layer_names is None:
@@ -258,28 +262,25 @@ def read_layout(group, path):
         raise H5FormatError(f"{path}: 'layer_names' repeats a name: {layer_names}")
     layout = []
     for layer_name in layer_names:
-        layer_group = _child(group, layer_name, h5py.Group, f"{path}: layer group")
+        layer_group = _child(group, layer_name, h5py.Group, path, "layer group")
         weight_names = read_names(layer_group, "weight_names")
         if weight_names is None:
             raise H5FormatError(f"{path}: layer group {layer_name!r} has no 'weight_names'")
         weights = []
         for weight_name in weight_names:
-            ds = _child(layer_group, weight_name, h5py.Dataset, f"{path}: weight")
-            if ds.dtype.kind not in "fiu" or ds.shape is None:
-                raise H5FormatError(f"{path}: weight {weight_name!r} of layer {layer_name!r} "
-                                    f"holds {ds.dtype} data, not numbers")
-            weights.append((weight_name, ds))
+            ds = _child(layer_group, weight_name, h5py.Dataset, path, "weight")
+            weights.append((weight_name, h5_nodes.dataset(ds, path)))
         layout.append((layer_name, weights))
     return layout
 
 
-def _child(group, name, kind, what):
-    """``group[name]``, checked to be a ``kind`` (group or dataset) inside ``group``."""
-    if not name or name.startswith("/") or name not in group:
-        raise H5FormatError(f"{what} {name!r} is missing from {group.name!r}")
-    node = group[name]
+def _child(group, name, kind, path, what):
+    """``group[name]`` through hard links only, checked to be a ``kind`` (group or dataset)."""
+    node = h5_nodes.get(group, name, path) if name and not name.startswith("/") else None
+    if node is None:
+        raise H5FormatError(f"{path}: {what} {name!r} is missing from {group.name!r}")
     if not isinstance(node, kind):
-        raise H5FormatError(f"{what} {name!r} in {group.name!r} is not a "
+        raise H5FormatError(f"{path}: {what} {name!r} in {group.name!r} is not a "
                             f"{'group' if kind is h5py.Group else 'dataset'}")
     return node
 

@@ -28,9 +28,9 @@ from .. import backend
 from ..layers.base import to_snake_case
 from ..models.functional import Model
 from ..models.sequential import Sequential
-from . import h5_format, optimizer_state
+from . import h5_format, h5_nodes, optimizer_state
 from .config import MAX_DEPTH, WRITTEN_AS
-from .errors import H5FormatError, WeightMismatchError
+from .errors import ExternalDataError, H5FormatError, WeightMismatchError
 
 KERAS_OPTIMIZERS = ("RMSprop", "SGD", "Adam")   # Keras 3 keeps the same slots as minicnn
 # the optimizer names Keras and minicnn write by default (the 'name' of optimizer/vars)
@@ -137,25 +137,13 @@ def _optimizer_slots(model):
 
 
 # --------------------------------------------------------------------- reading
-def is_layout(f):
+def is_layout(f, path):
     """Whether an open HDF5 file holds Keras 3's layout (not Keras 2's ``layer_names``)."""
-    if "model_weights" in f or h5_format.read_names(f, "layer_names") is not None:
+    if f.get("model_weights", getlink=True) is not None \
+            or h5_format.read_names(f, "layer_names") is not None:
         return False
-    return isinstance(_node(f, "layers"), h5py.Group) or isinstance(_node(f, "vars"), h5py.Group)
-
-
-def _node(group, path):
-    """The object at ``path`` under ``group``, following hard links only, or ``None``."""
-    node = group
-    for part in path.split("/"):
-        link = node.get(part, getlink=True) if isinstance(node, h5py.Group) and part else None
-        if link is None:                   # getlink: never resolved, so never followed
-            return None
-        if not isinstance(link, h5py.HardLink):
-            raise H5FormatError(f"{node.name}/{part} is a link to another place or file; "
-                                "Keras weight files hold their arrays themselves")
-        node = node[part]
-    return node
+    return isinstance(h5_nodes.get(f, "layers", path), h5py.Group) \
+        or isinstance(h5_nodes.get(f, "vars", path), h5py.Group)
 
 
 def _datasets(group, path, where):
@@ -163,15 +151,8 @@ def _datasets(group, path, where):
     names = list(group.keys())
     if sorted(names) != sorted(str(i) for i in range(len(names))):
         raise H5FormatError(f"{path}: {where} should hold datasets '0', '1', ..., has {names}")
-    found = []
-    for i in range(len(names)):
-        ds = _node(group, str(i))
-        if not isinstance(ds, h5py.Dataset) or ds.shape is None or ds.dtype.kind not in "fiu" \
-                or ds.external or ds.is_virtual:
-            raise H5FormatError(f"{path}: {where}/{i} is not an array of numbers stored in "
-                                "the file")
-        found.append(ds)
-    return found
+    return [h5_nodes.dataset(h5_nodes.get(group, str(i), path), path)
+            for i in range(len(names))]
 
 
 def _label(group):
@@ -192,7 +173,7 @@ def plan(f, model, path, skip_mismatch=False):
         warnings.warn(f"skipped: {problem}", stacklevel=4)
     result = []
     for group_path, layer, slots in expected:
-        group = _node(f, _vars(group_path))
+        group = h5_nodes.get(f, _vars(group_path), path)
         problem = None
         if group is None:
             if slots:
@@ -225,14 +206,14 @@ def _groups_with_arrays(f, path, prefix="", depth=0):
     """Paths of the ``vars`` groups under ``prefix`` (``layers/...`` nested) holding arrays."""
     if depth > MAX_DEPTH + 1:
         raise H5FormatError(f"{path}: groups nested more than {MAX_DEPTH} models deep")
-    base = f if not prefix else _node(f, prefix.rstrip("/"))
+    base = f if not prefix else h5_nodes.get(f, prefix.rstrip("/"), path)
     found = []
     if not isinstance(base, h5py.Group):
         return found
-    group = _node(base, "vars")
+    group = h5_nodes.get(base, "vars", path)
     if isinstance(group, h5py.Group) and len(group):
         found.append(prefix.rstrip("/"))
-    layers = _node(base, "layers")
+    layers = h5_nodes.get(base, "layers", path)
     if isinstance(layers, h5py.Group):
         for name in layers:
             found += _groups_with_arrays(f, path, f"{prefix}layers/{name}/", depth + 1)
@@ -243,7 +224,7 @@ def read_optimizer(f, model, path):
     """``(iterations, learning_rate, [(param, state_name, array), ...])`` for a compiled
     model, or ``None``: no state in the file, or state that does not fit (warned, as Keras
     warns and goes on with a fresh optimizer)."""
-    group = _node(f, "optimizer/vars")
+    group = h5_nodes.get(f, "optimizer/vars", path)
     if not model.compiled or not isinstance(group, h5py.Group) or not len(group):
         return None
     try:
@@ -269,6 +250,8 @@ def read_optimizer(f, model, path):
                 raise LookupError(f"a slot of shape {ds.shape} for a weight of shape "
                                   f"{param.shape}")
             state.append((param, name, h5_format.read_array(ds)))
+    except ExternalDataError:
+        raise                        # a file that points elsewhere is refused, not warned
     except (LookupError, H5FormatError, TypeError, ValueError, OverflowError) as e:
         warnings.warn(f"{path}: the optimizer state was not restored ({e}); training goes on "
                       "from a fresh optimizer", stacklevel=4)

@@ -13,10 +13,12 @@ as Keras does when saved state does not fit.
 """
 import warnings
 
+import h5py
 import numpy
 
 from .. import backend
-from . import h5_format
+from . import h5_format, h5_nodes
+from .errors import ExternalDataError
 
 # minicnn state name -> the slot's name in tf.keras 2.11+ and in Keras 3
 KERAS2_SLOTS = {"RMSprop": {"velocity": "velocity"}, "SGD": {"momentum": "m"},
@@ -64,10 +66,8 @@ def write(f, entries):
 def read(f, model, path):
     """``(iterations, [(param, state_name, array), ...])`` for a compiled ``model``, or
     ``None`` (no state in the file, or state minicnn cannot match: warned)."""
-    if "optimizer_weights" not in f:
-        return None
-    group = f["optimizer_weights"]
-    names = h5_format.read_names(group, "weight_names") if hasattr(group, "attrs") else None
+    group = h5_nodes.get(f, "optimizer_weights", path)
+    names = h5_format.read_names(group, "weight_names") if group is not None else None
     if not names:
         return None
     cls = type(model.optimizer).__name__
@@ -77,7 +77,7 @@ def read(f, model, path):
         if len(counters) > 1:
             raise LookupError("several iteration counters")
         if counters:
-            iterations = int(h5_format.read_array(_dataset(group, counters[0])))
+            iterations = int(h5_format.read_array(_dataset(group, counters[0], path)))
             if not 0 <= iterations < 1 << 62:
                 raise ValueError(f"iteration count {iterations}")
             used.add(counters[0])
@@ -87,7 +87,7 @@ def read(f, model, path):
         for layer, key, state in _slots(model):
             name = _find(names, layer.name, key, KERAS2_SLOTS[cls][state],
                          KERAS3_SLOTS[cls][state])
-            ds = _dataset(group, name)
+            ds = _dataset(group, name, path)
             param = layer.params[key]
             if tuple(ds.shape) != tuple(param.shape):
                 raise LookupError(f"{name} has shape {ds.shape}, the weight {param.shape}")
@@ -96,6 +96,8 @@ def read(f, model, path):
         if set(names) - used:
             raise LookupError(f"{len(set(names) - used)} saved arrays have no place in "
                               f"minicnn's {cls}, e.g. {sorted(set(names) - used)[0]!r}")
+    except ExternalDataError:
+        raise                        # a file that points elsewhere is refused, not warned
     except (LookupError, TypeError, ValueError, OverflowError) as e:
         warnings.warn(f"{path}: the optimizer state was not restored ({e}); training goes on "
                       "from a fresh optimizer", stacklevel=4)
@@ -115,11 +117,11 @@ def _last(name):
     return name.rsplit("/", 1)[-1].split(":")[0]
 
 
-def _dataset(group, name):
-    node = group.get(name) if name and not name.startswith("/") else None
-    if not isinstance(node, h5_format.h5py.Dataset) or node.dtype.kind not in "fiu":
+def _dataset(group, name, path):
+    node = h5_nodes.get(group, name, path) if name and not name.startswith("/") else None
+    if not isinstance(node, h5py.Dataset):
         raise LookupError(f"{name!r} is not a numeric dataset")
-    return node
+    return h5_nodes.dataset(node, path)
 
 
 def _find(names, layer, key, keras2, keras3):

@@ -21,7 +21,8 @@ import warnings
 from .. import backend
 from ..models.functional import Model
 from . import config as config_module
-from . import h5_format, keras3_archive, keras3_weights, optimizer_state, training_config
+from . import (h5_format, h5_nodes, keras3_archive, keras3_weights, optimizer_state,
+               training_config)
 from .errors import H5FormatError, WeightMismatchError
 
 
@@ -145,7 +146,7 @@ def load_model(filepath, compile=True):
     with _open(path) as f:
         if f is None:
             return keras3_archive.load_model(path, compile=compile)
-        if keras3_weights.is_layout(f):
+        if keras3_weights.is_layout(f, path):
             raise H5FormatError(f"{path} is a Keras 3 .weights.h5 file: weights only, no model "
                                 "config: build the model in code, then call "
                                 "model.load_weights(path)")
@@ -187,7 +188,7 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
     with _open(path) as f:
         if f is None:
             return keras3_archive.load_weights(model, path, by_name, skip_mismatch)
-        if keras3_weights.is_layout(f):
+        if keras3_weights.is_layout(f, path):
             values, state = keras3_weights.load(f, model, path, by_name, skip_mismatch)
             keras3_weights.apply(model, values, state)
             return
@@ -199,7 +200,7 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False):
 def _plan(group, model, path, by_name=False, skip_mismatch=False):
     """``[(param, dataset), ...]`` after every count and shape was checked; reads no data."""
     saved = [(name, weights) for name, weights in h5_format.read_layout(group, path) if weights]
-    top = group.get("top_level_model_weights")
+    top = h5_nodes.get(group, "top_level_model_weights", path)
     if top is not None and h5_format.read_names(top, "weight_names") and not skip_mismatch:
         raise WeightMismatchError(f"{path} has top-level model weights; minicnn models keep "
                                   "all weights in layers")

@@ -1,0 +1,226 @@
+"""The io's hardening: files are read, never followed elsewhere.
+
+1. Every reader (Keras 2 whole models and weights, Keras 1/ImageNet files and VGG16 through
+   them, Keras 3 ``.weights.h5`` and ``.keras``, optimizer state) refuses external storage,
+   external and soft links, virtual datasets and filter plugins, naming the file and the
+   dataset, and changes nothing; a FIFO behind any of them cannot make a load block.
+"""
+import io
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import h5py
+import numpy as np
+import pytest
+
+import vgg16_files
+from minicnn import layers, models
+from minicnn.applications import VGG16
+from minicnn.io import ExternalDataError, H5FormatError
+
+def small():
+    return models.Sequential([layers.Conv2D(2, 3, input_shape=(5, 5, 1)), layers.Flatten(),
+                              layers.Dense(3)], name="small")
+
+
+def trained_small():
+    """``small()`` compiled with Adam and trained a step: the files hold optimizer state."""
+    model = small()
+    model.compile(optimizer="adam", loss="mse")
+    x = np.random.default_rng(0).random((2, 5, 5, 1)).astype("float32")
+    model.train_on_batch(x, np.ones((2, 3), "float32"))
+    return model
+
+
+def datasets(f):
+    """The paths of every dataset in an h5py file, in the file's order."""
+    found = []
+    f.visititems(lambda name, obj: found.append(name) if isinstance(obj, h5py.Dataset)
+                 else None)
+    return found
+
+
+# ----------------------------------------------------- 1. nothing outside the file
+def redirect(f, name, how, folder):
+    """Replace dataset ``name`` of the open file ``f`` by the same values kept elsewhere."""
+    value = f[name][()]
+    del f[name]
+    other = str(folder / "other.h5")
+    if how in ("external link", "virtual dataset"):
+        with h5py.File(other, "w") as o:
+            o["y"] = value
+    if how == "external storage":
+        value.tofile(folder / "raw.bin")
+        f.create_dataset(name, shape=value.shape, dtype=value.dtype,
+                         external=[(str(folder / "raw.bin"), 0, value.nbytes)])
+    elif how == "external link":
+        f[name] = h5py.ExternalLink(other, "/y")
+    elif how == "soft link":
+        f["elsewhere"] = value
+        f[name] = h5py.SoftLink("/elsewhere")
+    elif how == "virtual dataset":
+        layout = h5py.VirtualLayout(shape=value.shape, dtype=value.dtype)
+        layout[...] = h5py.VirtualSource(other, "y", shape=value.shape)
+        f.create_virtual_dataset(name, layout)
+    elif how == "filter plugin":      # an optional filter HDF5 would look for in its plugins
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk(value.shape)
+        dcpl.set_filter(32999, h5py.h5z.FLAG_OPTIONAL)
+        ds = h5py.h5d.create(f.id, f"/{name}".encode(), h5py.h5t.py_create(value.dtype),
+                             h5py.h5s.create_simple(value.shape), dcpl=dcpl)
+        ds.write(h5py.h5s.ALL, h5py.h5s.ALL, value)
+    elif how == "external link to the group":
+        group = name.rsplit("/", 1)[0]
+        f[name] = value
+        with h5py.File(other, "w") as o:
+            f.copy(f[group], o, "g")
+        del f[group]
+        f[group] = h5py.ExternalLink(other, "/g")
+
+
+def edit_member(path, change):
+    """Change ``model.weights.h5`` inside a ``.keras`` archive with ``change(h5py.File)``."""
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    buffer = io.BytesIO(members["model.weights.h5"])
+    with h5py.File(buffer, "r+") as f:
+        change(f)
+    members["model.weights.h5"] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def keras1_file(path, model):
+    """``model``'s weights in Keras 1's ImageNet layout (``name_W_1:0`` in root groups)."""
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = np.array([layer.name.encode() for layer in model.layers])
+        for layer in model.layers:
+            values = layer.get_weights()
+            names = [f"{layer.name}_{w}_1:0" for w in "Wb"][:len(values)]
+            group = f.create_group(layer.name)
+            group.attrs["weight_names"] = np.array([n.encode() for n in names]) if names \
+                else np.zeros((0,))
+            for name, value in zip(names, values):
+                group[name] = value
+
+
+# format -> (suffix, which datasets to redirect: a weight, and an optimizer slot if any)
+FORMATS = {"keras2 model": ".h5", "keras2 weights": ".h5", "keras1 weights": ".h5",
+           "keras3 weights": ".weights.h5", "keras archive": ".keras"}
+HOWS = ["external storage", "external link", "soft link", "virtual dataset", "filter plugin",
+        "external link to the group"]
+
+
+def write(kind, path):
+    model = trained_small()
+    if kind == "keras2 model" or kind == "keras archive":
+        model.save(path)
+    elif kind == "keras1 weights":
+        keras1_file(path, model)
+    else:
+        model.save_weights(path)
+
+
+def targets(kind, path):
+    """The datasets to redirect: the first kernel, and an optimizer slot if the file has one."""
+    if kind == "keras archive":
+        with zipfile.ZipFile(path) as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as f:
+            names = datasets(f)
+    else:
+        with h5py.File(path, "r") as f:
+            names = datasets(f)
+    weights = [n for n in names if "optimizer" not in n and len(n.split("/")) > 1]
+    slots = [n for n in names if "optimizer" in n and not re.search(r"iteration|vars/[01]$", n)]
+    return [weights[0]] + slots[:1]
+
+
+@pytest.mark.parametrize("kind", list(FORMATS))
+@pytest.mark.parametrize("how", HOWS)
+def test_every_reader_refuses_arrays_kept_outside_the_file(tmp_path, kind, how):
+    good = tmp_path / f"good{FORMATS[kind]}"
+    write(kind, good)
+    for target in targets(kind, good):
+        path = tmp_path / f"bad{FORMATS[kind]}"
+        path.write_bytes(good.read_bytes())
+        if kind == "keras archive":
+            edit_member(path, lambda f: redirect(f, target, how, tmp_path))
+        else:
+            with h5py.File(path, "r+") as f:
+                redirect(f, target, how, tmp_path)
+        shown = target.rsplit("/", 1)[0] if how == "external link to the group" else target
+        message = rf"{re.escape(str(path))}: .*'/{re.escape(shown)}'"
+        model = trained_small()
+        before = model.get_weights()
+        if not (kind == "keras2 model" and "optimizer" in target):   # load_weights skips it
+            with pytest.raises(ExternalDataError, match=message):
+                model.load_weights(path)
+        assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+        if kind in ("keras2 model", "keras archive"):
+            with pytest.raises(ExternalDataError, match=message):
+                models.load_model(path)
+
+
+def test_vgg16_refuses_an_imagenet_file_whose_kernel_is_kept_outside(tmp_path):
+    path = tmp_path / "vgg16_notop.h5"
+    vgg16_files.write_official(path, include_top=False)
+    with h5py.File(path, "r+") as f:
+        redirect(f, "block3_conv2/block3_conv2_W_1:0", "external storage", tmp_path)
+    with pytest.raises(ExternalDataError, match="'/block3_conv2/block3_conv2_W_1:0' keeps "
+                                                r"its values in external file\(s\)"):
+        VGG16(include_top=False, weights=str(path), input_shape=(32, 32, 3))
+
+
+FIFO_SCRIPT = textwrap.dedent("""
+    import os, sys, h5py
+    from minicnn import layers, models
+    folder, how = sys.argv[1], sys.argv[2]
+    fifo, path = os.path.join(folder, "fifo"), os.path.join(folder, "m.h5")
+    model = models.Sequential([layers.Dense(3, input_shape=(4,), name="dense")])
+    model.save(path)
+    name = "model_weights/dense/dense/kernel:0"
+    with h5py.File(path, "r+") as f:
+        del f[name]
+        if how == "external storage":
+            f.create_dataset(name, shape=(4, 3), dtype="float32", external=[(fifo, 0, 48)])
+        elif how == "external link":
+            f[name] = h5py.ExternalLink(fifo, "/y")
+        elif how == "virtual dataset":
+            layout = h5py.VirtualLayout(shape=(4, 3), dtype="float32")
+            layout[...] = h5py.VirtualSource(fifo, "y", shape=(4, 3))
+            f.create_virtual_dataset(name, layout)
+        else:
+            path = fifo
+    for load in (model.load_weights, models.load_model):
+        try:
+            load(path)
+            print("LOADED", flush=True)
+        except ValueError as e:
+            print(type(e).__name__, str(e)[:300], flush=True)
+""")
+
+
+@pytest.mark.parametrize("how", ["external storage", "external link", "virtual dataset",
+                                 "the file itself"])
+def test_a_fifo_behind_a_dataset_or_as_the_file_cannot_make_a_load_block(tmp_path, how):
+    """HDF5 opens what a dataset points at, and opening a FIFO with no writer blocks
+    forever: the loads run in a child process, so a regression fails instead of hanging."""
+    os.mkfifo(tmp_path / "fifo")
+    try:
+        result = subprocess.run([sys.executable, "-c", FIFO_SCRIPT, str(tmp_path), how],
+                                capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"a load through {how} to a FIFO blocked")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, result.stdout
+    if how == "the file itself":
+        assert all(line.startswith("H5FormatError") and "not a regular file" in line
+                   for line in lines), lines
+    else:
+        assert all(line.startswith("ExternalDataError") and
+                   "'/model_weights/dense/dense/kernel:0'" in line for line in lines), lines
