@@ -42,6 +42,7 @@ def test_quick_mode_runs_and_says_the_numbers_mean_nothing(name, lines, tmp_path
     assert not (tmp_path / "minicnn_home" / "models").exists()       # nothing downloaded
 
 
+@pytest.mark.slow
 def test_a_weights_file_in_keras_layout_and_the_plots(tmp_path):
     weights = tmp_path / "notop.h5"
     vgg16_files.write_official(weights, include_top=False, how="random")

@@ -456,6 +456,7 @@ def test_optimizer_state_of_another_optimizer_is_warned_and_left_fresh(tmp_path)
 
 
 # ----------------------------------------- the minicnn halves of the Keras check
+@pytest.mark.slow
 def test_the_native_crosscheck_halves_run_on_minicnn_files(tmp_path):
     """CI loads ``native_*`` into real Keras 3 and reads Keras' ``keras_native_*`` back
     (``tests/keras_crosscheck.py``, ``.ci/run``); here half 3 reads minicnn's own files."""

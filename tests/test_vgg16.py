@@ -502,6 +502,7 @@ def test_the_fine_tuned_book_model_saves_in_keras_2s_nested_layout(tmp_path):
     assert len(again.trainable_weights) == 10
 
 
+@pytest.mark.slow
 def test_the_crosscheck_halves_run_on_minicnns_own_files(tmp_path):
     """CI runs the Keras half between these two (``tests/vgg16_crosscheck.py``)."""
     import shutil
@@ -549,6 +550,7 @@ def test_predict_over_a_directory_generator_matches_arrays(tmp_path):
                                rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_predict_memory_is_bounded_by_the_batch_and_the_workspace(monkeypatch):
     conv_base = VGG16(weights=None, include_top=False, input_shape=S)
     x = images(64)
