@@ -1,16 +1,22 @@
-"""The io's hardening: files are read, never followed elsewhere.
+"""The io's hardening: files are read, never followed elsewhere; configs are planned against
+the file's arrays before anything is built.
 
 1. Every reader (Keras 2 whole models and weights, Keras 1/ImageNet files and VGG16 through
    them, Keras 3 ``.weights.h5`` and ``.keras``, optimizer state) refuses external storage,
    external and soft links, virtual datasets and filter plugins, naming the file and the
    dataset, and changes nothing; a FIFO behind any of them cannot make a load block.
+2. A config that declares weights the file does not hold is refused before it is built,
+   in a fraction of a second and a few MB, in both formats.
 """
 import io
+import json
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import time
+import tracemalloc
 import zipfile
 
 import h5py
@@ -18,9 +24,11 @@ import numpy as np
 import pytest
 
 import vgg16_files
+from helpers import book_mnist_convnet
 from minicnn import layers, models
 from minicnn.applications import VGG16
-from minicnn.io import ExternalDataError, H5FormatError
+from minicnn.io import ExternalDataError, H5FormatError, config, weight_plan
+from test_h5 import tapped_functional
 
 def small():
     return models.Sequential([layers.Conv2D(2, 3, input_shape=(5, 5, 1)), layers.Flatten(),
@@ -224,3 +232,110 @@ def test_a_fifo_behind_a_dataset_or_as_the_file_cannot_make_a_load_block(tmp_pat
     else:
         assert all(line.startswith("ExternalDataError") and
                    "'/model_weights/dense/dense/kernel:0'" in line for line in lines), lines
+
+
+# ------------------------------------------- 2. configs planned against the file
+def bomb_config(count):
+    """A Sequential of ``count`` ``Dense(16384)`` on 16,384 inputs: 1 GiB of kernel each."""
+    entries = [{"class_name": "InputLayer",
+                "config": {"batch_input_shape": [None, 16384], "name": "inputs"}}]
+    entries += [{"class_name": "Dense", "config": {"name": f"huge_{i}", "units": 16384}}
+                for i in range(count)]
+    return {"class_name": "Sequential", "config": {"name": "bomb", "layers": entries}}
+
+
+def with_config(path, config, change_weights=None):
+    """A small model's file at ``path`` whose config is replaced by ``config``."""
+    small().save(path)
+    if path.suffix == ".h5":
+        with h5py.File(path, "r+") as f:
+            f.attrs["model_config"] = json.dumps(config)
+            if change_weights:
+                change_weights(f["model_weights"])
+        return
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members["config.json"] = json.dumps(config).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    if change_weights:
+        edit_member(path, change_weights)
+
+
+def refused_quickly(path, match):
+    """Load ``path``, expecting a refusal; ``(seconds, peak bytes traced)``."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(H5FormatError, match=match):
+            models.load_model(path)
+        return time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_config_bomb_is_refused_before_anything_is_built(tmp_path, suffix, count):
+    """A 7 kB file declaring Dense(16384) on 16,384 inputs cost 3 GiB and 15 s (two: 6 GiB,
+    78 s) before the comparison found no such weights; the plan refuses it unbuilt."""
+    path = tmp_path / f"bomb{suffix}"
+    with_config(path, bomb_config(count))
+    assert path.stat().st_size < 32 << 10
+    seconds, peak = refused_quickly(path, r"layer 'huge_0' \(Dense on inputs \(None, 16384\)\) "
+                                          r"declares weights of shapes \[\(16384, 16384\), "
+                                          r"\(16384,\)\], but the file holds no array of shape "
+                                          r"\(16384, 16384\) \(it holds 4 arrays.*refused "
+                                          "before anything was built")
+    assert seconds < 0.5 and peak < 8 << 20, (seconds, peak)
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_declared_arrays_that_store_nothing_are_refused_unread(tmp_path, suffix):
+    """The bomb's next step: the config and a (16384, 16384) dataset that was never written
+    (HDF5 would read it back as 1 GiB of fill values from a few bytes of file)."""
+    def hollow(group):
+        name = datasets(group)[-1]
+        del group[name]
+        group.create_dataset(name, shape=(16384, 16384), dtype="float32")
+    path = tmp_path / f"hollow{suffix}"
+    with_config(path, bomb_config(1), hollow)
+    seconds, peak = refused_quickly(path, r"has shape \(16384, 16384\) \(1,073,741,824 bytes\) "
+                                          r"but stores only 0 bytes")
+    assert seconds < 0.5 and peak < 8 << 20, (seconds, peak)
+
+
+LAYER_EXAMPLES = {   # one of each class the config table reads, with and without a bias
+    layers.Conv2D: [lambda: layers.Conv2D(4, (3, 2), padding="same"),
+                    lambda: layers.Conv2D(2, 1, use_bias=False)],
+    layers.Dense: [lambda: layers.Dense(5), lambda: layers.Dense(2, use_bias=False)],
+    layers.MaxPooling2D: [lambda: layers.MaxPooling2D(2)],
+    layers.AveragePooling2D: [lambda: layers.AveragePooling2D(2)],
+    layers.Flatten: [layers.Flatten], layers.Dropout: [lambda: layers.Dropout(0.5)],
+    layers.Activation: [lambda: layers.Activation("relu")],
+}
+
+
+def test_the_planned_weight_shapes_are_the_built_ones_for_every_class_read():
+    assert {cls for cls, _, _ in config.LAYERS.values()} <= set(LAYER_EXAMPLES)
+    for makers in LAYER_EXAMPLES.values():
+        for make in makers:
+            for shape in [(None, 6, 5, 3), (None, 7)]:
+                layer = make()
+                if layer.input_ndim not in (None, len(shape)):
+                    continue
+                planned = weight_plan.weight_shapes(layer, shape)
+                layer.build(shape)
+                assert planned == [tuple(w.shape) for w in layer.params.values()], layer
+
+
+@pytest.mark.parametrize("build", [small, tapped_functional, book_mnist_convnet])
+def test_the_plan_of_a_config_is_what_building_it_makes(build):
+    model = build()
+    planned = config.plan_from_config(config.model_to_config(model))
+    assert weight_plan.total(planned) == model.count_params()
+    built = {layer.name: [tuple(w.shape) for w in layer.params.values()]
+             for layer in model.walk_layers() if not isinstance(layer, models.Model)}
+    assert {entry.name: entry.shapes for entry in planned if entry.shapes} == \
+        {name: shapes for name, shapes in built.items() if shapes}

@@ -11,7 +11,10 @@ ImageNet weight files), telling the formats apart by their contents.
 - ``h5_format``: the file layouts (groups, attributes, datasets) and atomic writes;
 - ``h5_nodes``: reaching a file's objects without leaving it (hard links only, arrays
   stored in the file: no external, soft or virtual indirection, no filter plugins);
-- ``config``: Keras model configs <-> minicnn models (the table of supported layer classes);
+- ``config``: Keras model configs <-> minicnn models (the table of supported layer classes),
+  ``config_values`` the option values in them;
+- ``weight_plan``: the weights a config declares, checked against the file's arrays before
+  anything is built;
 - ``training_config``, ``optimizer_state``: compile settings and optimizer state;
 - ``keras3_archive``, ``keras3_config``, ``keras3_weights``: Keras 3's ``.keras`` zip, its
   ``config.json`` and its weights layout (also ``x.weights.h5``);

@@ -14,19 +14,23 @@ legacy ``.h5`` saver write:
   names or ``{"class_name", "config"}`` dicts, and Keras options minicnn lacks only at their
   defaults (``groups=1``, ``None`` regularizers and constraints).
 
+A file's config is read twice: ``plan_from_config`` makes the layers unbuilt and follows the
+shapes, so the weights it declares can be checked against the file's arrays
+(``weight_plan``) before ``model_from_config`` builds anything.
+
 Nothing in a config is ever run: a class minicnn lacks (``Lambda``, a custom layer) is an
 ``UnsupportedLayerError`` that names it, and Lambda's marshalled bytecode is never looked at.
 
 Writing (``model_to_config``) follows tf.keras 2.x, which Keras 2 and Keras 3 both rebuild: an
 explicit ``InputLayer`` with ``batch_input_shape`` first, then each layer's ``get_config()``.
 """
-import inspect
-import math
 import warnings
 
-from .. import activations, initializers, layers
+from .. import activations, layers
+from ..layers.input_layer import SymbolicTensor
 from ..models.functional import Model
 from ..models.sequential import Sequential
+from . import config_values, weight_plan
 from .errors import H5FormatError, UnsupportedLayerError
 
 # Keras class name -> (minicnn class, the Keras arguments minicnn takes, options accepted
@@ -51,7 +55,6 @@ WRITTEN_AS = {layers.Conv2D: "Conv2D", layers.MaxPooling2D: "MaxPooling2D",
               layers.Dense: "Dense", layers.Dropout: "Dropout", layers.Activation: "Activation",
               layers.InputLayer: "InputLayer"}
 MAX_DEPTH = 16               # models nested in models
-MAX_WEIGHT_SIZE = 1 << 28    # numbers in one weight (1 GiB of float32; VGG16's largest: 103M)
 
 
 def _fail(message, cls=H5FormatError):
@@ -66,8 +69,27 @@ def _expect(condition, message):
 # -------------------------------------------------------------------- reading
 def model_from_config(config):
     """A minicnn ``Sequential`` or ``Model`` from Keras' ``{"class_name", "config"}``."""
+    return _read(config, None)
+
+
+def plan_from_config(config):
+    """``[weight_plan.Planned, ...]``: the weights ``config`` declares, in build order.
+
+    The same reading as ``model_from_config``, with the same errors, but nothing is built:
+    layers are made (hyper-parameters only) and their shapes followed through the graph.
+    Its warnings are left to the build that follows.
+    """
+    planned = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _read(config, planned)
+    return planned
+
+
+def _read(config, plan):
+    """Read ``config``: build its model, or with a list ``plan``, only plan its weights."""
     try:
-        model = _layer(config, depth=0)
+        model = _layer(config, 0, plan)
     except RecursionError:
         _fail("nested too deeply")
     _expect(isinstance(model, Model), f"the top level is a {config['class_name']!r}, not a "
@@ -84,15 +106,15 @@ def _class_and_config(entry):
     return entry["class_name"], config
 
 
-def _layer(entry, depth, input_shape_allowed=True):
+def _layer(entry, depth, plan, input_shape_allowed=True):
     """One layer (or nested model) from its entry; nothing is connected yet."""
     class_name, config = _class_and_config(entry)
     if depth > MAX_DEPTH:
         _fail(f"models nested more than {MAX_DEPTH} deep")
     if class_name == "Sequential":
-        return _sequential(config, depth + 1)
+        return _sequential(config, depth + 1, plan)
     if class_name in ("Functional", "Model"):
-        return _functional(config, depth + 1)
+        return _functional(config, depth + 1, plan)
     _expect(isinstance(config, dict), f"the config of a {class_name} is not a dict")
     name = config.get("name")
     _expect(name is None or (isinstance(name, str) and name and "/" not in name),
@@ -107,15 +129,15 @@ def _layer(entry, depth, input_shape_allowed=True):
               "model.load_weights(path)", UnsupportedLayerError)
     cls, arguments, defaults = LAYERS[class_name]
     kwargs = {"name": name, "trainable": bool(config.get("trainable", True)),
-              "dtype": _dtype(config.get("dtype"), name)}
+              "dtype": config_values.dtype(config.get("dtype"), name)}
     if input_shape_allowed and config.get("batch_input_shape") is not None:
-        kwargs["batch_input_shape"] = _shape(config["batch_input_shape"], name)
+        kwargs["batch_input_shape"] = config_values.shape(config["batch_input_shape"], name)
     for key, value in config.items():
         if key in ("name", "trainable", "dtype", "batch_input_shape"):
             continue
         if key in arguments:
-            value = _argument(key, value, name)
-            if value is not _DEFAULT:
+            value = config_values.argument(key, value, name)
+            if value is not config_values.DEFAULT:
                 kwargs[key] = value
         elif value is not None and not (key in defaults and defaults[key] == value):
             _fail(f"{class_name} {name!r}: option {key}={value!r:.100} is not supported by "
@@ -126,69 +148,6 @@ def _layer(entry, depth, input_shape_allowed=True):
         _fail(str(e) if f"'{name}'" in str(e) else f"{class_name} {name!r}: {e}")
 
 
-_DEFAULT = object()  # "leave minicnn's default": an initializer minicnn does not have
-
-
-def _argument(key, value, layer_name):
-    """A Keras argument value as minicnn's constructor takes it."""
-    if key == "activation":
-        return _activation(value, layer_name)
-    if key.endswith("_initializer"):
-        return _initializer(value, layer_name)
-    if isinstance(value, list):
-        return tuple(value)
-    return value
-
-
-def _activation(value, layer_name):
-    if isinstance(value, dict):           # Keras 3 may wrap a name: {"config": "relu", ...}
-        value = value.get("config")
-    if value is None or (isinstance(value, str) and value.lower() in activations.NAMES):
-        return value
-    _fail(f"layer {layer_name!r}: activation {value!r:.100} is not in minicnn (it has "
-          f"{list(activations.NAMES)})", UnsupportedLayerError)
-
-
-def _initializer(value, layer_name):
-    """A minicnn initializer; one minicnn lacks keeps the default, with a warning: it only
-    matters for a layer that is initialized again, never for loaded weights."""
-    name, config = value, {}
-    if isinstance(value, dict):
-        name, config = value.get("class_name"), value.get("config") or {}
-    try:
-        if not isinstance(name, str) or not isinstance(config, dict):
-            raise ValueError(f"not an initializer: {value!r:.100}")
-        cls = type(initializers.get(name))
-        accepted = inspect.signature(cls).parameters
-        extra = {k: v for k, v in config.items() if v is not None and k not in accepted}
-        if extra:
-            raise ValueError(f"options {extra} are not supported")
-        return cls(**{k: v for k, v in config.items() if k in accepted})
-    except (ValueError, TypeError) as e:
-        warnings.warn(f"layer {layer_name!r}: initializer {name!r} ({e}) is replaced by "
-                      "minicnn's default; this does not change the loaded weights", stacklevel=5)
-        return _DEFAULT
-
-
-def _dtype(value, layer_name):
-    if isinstance(value, dict):          # Keras 3: {"class_name": "DTypePolicy", "config": {...}}
-        config = value.get("config")
-        value = config.get("name") if isinstance(config, dict) else None
-    if value in (None, "float32", "float64"):
-        return value
-    warnings.warn(f"layer {layer_name!r}: dtype {value!r:.50} is not supported; it computes in "
-                  "minicnn's default float type", stacklevel=5)
-    return None
-
-
-def _shape(value, name, rank=(1, 8)):
-    ok = isinstance(value, (list, tuple)) and rank[0] <= len(value) <= rank[1] and all(
-        s is None or (isinstance(s, int) and not isinstance(s, bool) and 0 < s < 1 << 31)
-        for s in value)
-    _expect(ok, f"layer {name!r}: {value!r:.100} is not a shape")
-    return tuple(value)
-
-
 def _input_layer(config, name):
     for key in ("sparse", "ragged", "optional"):
         if config.get(key):
@@ -197,73 +156,89 @@ def _input_layer(config, name):
     if shape is None and config.get("input_shape") is not None:
         shape = [config.get("batch_size")] + list(config["input_shape"])
     _expect(shape is not None, f"InputLayer {name!r} has no shape")
-    shape = _shape(shape, name, rank=(2, 8))
+    shape = config_values.shape(shape, name, rank=(2, 8))
     return layers.InputLayer(batch_input_shape=shape, name=name,
-                             dtype=_dtype(config.get("dtype"), name))
+                             dtype=config_values.dtype(config.get("dtype"), name))
 
 
-def _check_size(layer, input_shape):
-    """Refuse weights too large to be real before they are made (a damaged config)."""
-    channels = input_shape[-1] if input_shape else None
-    size = 0
-    if isinstance(layer, layers.Conv2D) and channels:
-        size = math.prod(layer.kernel_size) * channels * layer.filters
-    elif isinstance(layer, layers.Dense) and channels:
-        size = channels * layer.units
-    _expect(size <= MAX_WEIGHT_SIZE, f"layer {layer.name!r} would have a weight of {size:,} "
-                                     "numbers, more than minicnn will make")
-
-
-def _connect(tensor, layer):
-    _check_size(layer, tensor.shape)
+def _connect(tensor, layer, plan, model=None):
+    """``layer`` called on ``tensor`` (added to the Sequential ``model``, if given): built,
+    or with a list ``plan``, its weights planned and only its output shape followed."""
     try:
-        return tensor.apply(layer)
-    except ValueError as e:
+        shapes = weight_plan.weight_shapes(layer, tensor.shape)
+        big = weight_plan.oversized(shapes)
+        _expect(big is None, f"layer {layer.name!r} would have a weight of shape {big}, more "
+                             f"than the {weight_plan.MAX_WEIGHT_SIZE:,} numbers minicnn makes")
+        if plan is None and model is not None:
+            model.add(layer)
+            return model.outputs[0]
+        if plan is None:
+            return tensor.apply(layer)
+        layer.check_input_shape(tensor.shape)
+        output_shape = layer.compute_output_shape(tensor.shape)
+    except H5FormatError:
+        raise
+    except (ValueError, TypeError, IndexError) as e:
         _fail(f"layer {layer.name!r} does not fit its input {tensor.shape}: {e}")
+    plan.append(weight_plan.Planned(layer.name, type(layer).__name__, tensor.shape, shapes))
+    return SymbolicTensor(output_shape, layer, tensor)
 
 
-def _sequential(config, depth):
-    if isinstance(config, list):                     # Keras <= 2.2: the bare list of layers
-        config = {"layers": config}
-    entries = config.get("layers")
-    _expect(isinstance(entries, list) and entries, "a Sequential without layers")
-    model = Sequential(name=config.get("name") if isinstance(config.get("name"), str) else None)
-    tensor = None
-    for i, entry in enumerate(entries):
-        layer = _layer(entry, depth, input_shape_allowed=(i == 0))
-        if isinstance(layer, layers.InputLayer):
-            _expect(i == 0, "an InputLayer after the first layer of a Sequential")
-            tensor = layer.output_tensor
-            model.add(layer)
-            continue
-        _expect(all(existing.name != layer.name for existing in model.layers),
-                f"two layers named {layer.name!r}")
-        if tensor is None:    # the first layer's batch_input_shape, or build_input_shape
-            shape = layer.batch_input_shape
-            if shape is None and config.get("build_input_shape") is not None:
-                shape = _shape(config["build_input_shape"], model.name, rank=(2, 8))
-            _expect(shape is not None, f"Sequential {model.name!r} gives no input shape (no "
-                                       "InputLayer, batch_input_shape or build_input_shape)")
-            tensor = layers.InputLayer(batch_input_shape=shape,
-                                       name=f"{layer.name}_input").output_tensor
-            model.add(tensor.layer)
-        _check_size(layer, tensor.shape)
-        try:
-            model.add(layer)
-        except ValueError as e:
-            _fail(f"layer {layer.name!r} does not fit its input {tensor.shape}: {e}")
-        tensor = model.outputs[0]
+def _graph(inputs, outputs, name, config):
+    """The model from ``inputs`` to ``outputs`` (while planning: of unbuilt layers)."""
+    try:
+        model = Model(inputs=inputs, outputs=outputs, name=name)
+    except ValueError as e:
+        _fail(str(e))
     if config.get("trainable") is False:
         model.trainable = False
     return model
 
 
-def _functional(config, depth):
+def _sequential(config, depth, plan):
+    if isinstance(config, list):                     # Keras <= 2.2: the bare list of layers
+        config = {"layers": config}
+    entries = config.get("layers")
+    _expect(isinstance(entries, list) and entries, "a Sequential without layers")
+    name = config.get("name") if isinstance(config.get("name"), str) else None
+    model = Sequential(name=name) if plan is None else None    # planning: a graph at the end
+    source = tensor = None
+    names = set()
+    for i, entry in enumerate(entries):
+        layer = _layer(entry, depth, plan, input_shape_allowed=(i == 0))
+        if isinstance(layer, layers.InputLayer):
+            _expect(i == 0, "an InputLayer after the first layer of a Sequential")
+            source = tensor = layer.output_tensor
+            if model is not None:
+                model.add(layer)
+            continue
+        _expect(layer.name not in names, f"two layers named {layer.name!r}")
+        names.add(layer.name)
+        if tensor is None:    # the first layer's batch_input_shape, or build_input_shape
+            shape = layer.batch_input_shape
+            if shape is None and config.get("build_input_shape") is not None:
+                shape = config_values.shape(config["build_input_shape"], name, rank=(2, 8))
+            _expect(shape is not None, f"Sequential {name or 'sequential'!r} gives no input "
+                                       "shape (no InputLayer, batch_input_shape or "
+                                       "build_input_shape)")
+            source = tensor = layers.InputLayer(batch_input_shape=shape,
+                                                name=f"{layer.name}_input").output_tensor
+            if model is not None:
+                model.add(tensor.layer)
+        tensor = _connect(tensor, layer, plan, model)
+    if model is None:
+        return _graph(source, tensor, name or "sequential", config)
+    if config.get("trainable") is False:
+        model.trainable = False
+    return model
+
+
+def _functional(config, depth, plan):
     _expect(isinstance(config, dict) and isinstance(config.get("layers"), list),
             "a functional model without a list of layers")
     created, parents, order = {}, {}, []
     for entry in config["layers"]:
-        layer = _layer(entry, depth, input_shape_allowed=False)
+        layer = _layer(entry, depth, plan, input_shape_allowed=False)
         name = entry.get("name", layer.name)
         _expect(isinstance(name, str) and name not in created, f"layer name {name!r} repeats "
                                                                 "or is not a string")
@@ -279,21 +254,15 @@ def _functional(config, depth):
         _expect(ready, f"layers {pending} are not connected to an input (unknown names, or "
                        "a loop)")
         for n in ready:
-            tensors[n] = _connect(tensors[parents[n]], created[n])
+            tensors[n] = _connect(tensors[parents[n]], created[n], plan)
         pending = [n for n in pending if n not in tensors]
     inputs = _references(config.get("input_layers"), tensors, "input_layers")
     outputs = _references(config.get("output_layers"), tensors, "output_layers")
     _expect(len(inputs) == 1 and isinstance(inputs[0].layer, layers.InputLayer),
             "minicnn models have exactly one input")
     name = config.get("name") if isinstance(config.get("name"), str) else None
-    try:
-        model = Model(inputs=inputs[0], outputs=outputs[0] if len(outputs) == 1 else outputs,
-                      name=name)
-    except ValueError as e:
-        _fail(str(e))
-    if config.get("trainable") is False:
-        model.trainable = False
-    return model
+    return _graph(inputs[0], outputs[0] if len(outputs) == 1 else outputs,
+                  name if plan is None else name or "model", config)
 
 
 def _inbound(nodes, name):

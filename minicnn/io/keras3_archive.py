@@ -22,7 +22,7 @@ import zlib
 import h5py
 
 from . import config as config_module
-from . import h5_format, keras3_config, keras3_weights
+from . import h5_format, keras3_config, keras3_weights, weight_plan
 from .errors import H5FormatError
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -92,9 +92,10 @@ def _config(zf, path):
 
 
 @contextlib.contextmanager
-def _weights(zf, path, model):
-    """``model.weights.h5`` opened from memory, its size bounded by ``model``'s weights."""
-    limit = min(MAX_WEIGHTS_BYTES, (16 << 20) + 32 * model.count_params())
+def _weights(zf, path, count):
+    """``model.weights.h5`` opened from memory, its size bounded by ``count`` weights (an
+    optimizer's slots included)."""
+    limit = min(MAX_WEIGHTS_BYTES, (16 << 20) + 32 * count)
     data = _member(zf, WEIGHTS, limit, path)
     if data is None:
         names = zf.namelist()
@@ -115,23 +116,28 @@ def _weights(zf, path, model):
                                 f"{str(e)[:200]})") from e
 
 
-def _model(config, path):
-    """The model of ``config.json``, after checking every object in it is Keras' own."""
-    keras3_config.check_objects({k: v for k, v in config.items() if k != "compile_config"},
-                                f"{path}: {CONFIG}")
+def _read_config(read, config, path):
+    """``read(config)`` (plan or build), its errors naming the archive."""
     try:
-        return config_module.model_from_config(config)
+        return read(config)
     except H5FormatError as e:
         message = str(e).removeprefix("model_config: ")
         raise type(e)(f"{path}: {CONFIG}: {message}") from None
 
 
 def load_model(path, compile=True):
-    """A model from a ``.keras`` archive written by Keras 3 or minicnn."""
+    """A model from a ``.keras`` archive written by Keras 3 or minicnn: its config is
+    checked to be Keras' own objects, then planned against the weights the archive holds,
+    and only then built (``weight_plan``)."""
     with _archive(path) as zf, h5_format.reading(path):
         config = _config(zf, path)
-        model = _model(config, path)
-        with _weights(zf, path, model) as f:
+        keras3_config.check_objects({k: v for k, v in config.items() if k != "compile_config"},
+                                    f"{path}: {CONFIG}")
+        planned = _read_config(config_module.plan_from_config, config, path)
+        with _weights(zf, path, weight_plan.total(planned)) as f:
+            weight_plan.check(planned, keras3_weights.stored_shapes(f, path),
+                              f"{path}: {CONFIG}")
+            model = _read_config(config_module.model_from_config, config, path)
             values = h5_format.read_planned(keras3_weights.plan(f, model, path), path)
             settings = keras3_config.compile_args(config.get("compile_config"), path) \
                 if compile else None
@@ -149,7 +155,7 @@ def load_model(path, compile=True):
 def load_weights(model, path, by_name=False, skip_mismatch=False):
     """The weights (and, for a compiled model, optimizer state) of a ``.keras`` archive."""
     with _archive(path) as zf, h5_format.reading(path):
-        with _weights(zf, path, model) as f:
+        with _weights(zf, path, model.count_params()) as f:
             values, state = keras3_weights.load(f, model, path, by_name, skip_mismatch)
     keras3_weights.apply(model, values, state)
 

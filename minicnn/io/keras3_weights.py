@@ -202,6 +202,13 @@ def plan(f, model, path, skip_mismatch=False):
     return result
 
 
+def stored_shapes(f, path):
+    """The shapes of every array in the file's ``vars`` groups (not the optimizer's)."""
+    return [ds.shape for group_path in _groups_with_arrays(f, path)
+            for ds in _datasets(h5_nodes.get(f, _vars(group_path), path), path,
+                                _vars(group_path))]
+
+
 def _groups_with_arrays(f, path, prefix="", depth=0):
     """Paths of the ``vars`` groups under ``prefix`` (``layers/...`` nested) holding arrays."""
     if depth > MAX_DEPTH + 1:

@@ -22,7 +22,7 @@ from .. import backend
 from ..models.functional import Model
 from . import config as config_module
 from . import (h5_format, h5_nodes, keras3_archive, keras3_weights, optimizer_state,
-               training_config)
+               training_config, weight_plan)
 from .errors import H5FormatError, WeightMismatchError
 
 
@@ -155,6 +155,10 @@ def load_model(filepath, compile=True):
         if layout_name != "full model" or config is None:
             raise H5FormatError(f"{path} holds weights only (no model_config): build the model "
                                 "in code, then call model.load_weights(path)")
+        stored = [ds.shape for _, weights in h5_format.read_layout(group, path)
+                  for _, ds in weights]
+        weight_plan.check(config_module.plan_from_config(config), stored,
+                          f"{path}: model_config")
         model = config_module.model_from_config(config)
         values = h5_format.read_planned(_plan(group, model, path), path)
         compile_kwargs = training_config.compile_args(
