@@ -1,5 +1,5 @@
 """The io's hardening: files are read, never followed elsewhere; configs are planned against
-the file's arrays before anything is built.
+the file's arrays before anything is built; killed saves leave nothing a later save keeps.
 
 1. Every reader (Keras 2 whole models and weights, Keras 1/ImageNet files and VGG16 through
    them, Keras 3 ``.weights.h5`` and ``.keras``, optimizer state) refuses external storage,
@@ -7,11 +7,14 @@ the file's arrays before anything is built.
    dataset, and changes nothing; a FIFO behind any of them cannot make a load block.
 2. A config that declares weights the file does not hold is refused before it is built,
    in a fraction of a second and a few MB, in both formats.
+3. Temporary files of saves killed with SIGKILL are removed by the next save to that path,
+   and only those: a live writer's stay.
 """
 import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -27,7 +30,7 @@ import vgg16_files
 from helpers import book_mnist_convnet
 from minicnn import layers, models
 from minicnn.applications import VGG16
-from minicnn.io import ExternalDataError, H5FormatError, config, weight_plan
+from minicnn.io import ExternalDataError, H5FormatError, atomic, config, weight_plan
 from test_h5 import tapped_functional
 
 def small():
@@ -339,3 +342,94 @@ def test_the_plan_of_a_config_is_what_building_it_makes(build):
              for layer in model.walk_layers() if not isinstance(layer, models.Model)}
     assert {entry.name: entry.shapes for entry in planned if entry.shapes} == \
         {name: shapes for name, shapes in built.items() if shapes}
+
+
+# ------------------------------------------------ 3. killed saves leave no debris
+SAVER_SCRIPT = textwrap.dedent("""
+    import sys
+    from minicnn import layers, models
+    model = models.Sequential([layers.Dense(1536, input_shape=(1536,)), layers.Dense(256)])
+    print("ready", flush=True)
+    while True:                                    # about 10 MB a save, until killed
+        model.save(sys.argv[1])
+""")
+
+
+def temporaries(folder):
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
+
+
+def kill_mid_save(path, attempts=5):
+    """Start a child that saves ``path`` in a loop and SIGKILL it while one of its saves is
+    under way (its temporary file exists), after one save completed; the temporary files
+    the killed child left."""
+    for _ in range(attempts):
+        child = subprocess.Popen([sys.executable, "-c", SAVER_SCRIPT, str(path)],
+                                 stdout=subprocess.PIPE, text=True)
+        mine = f".{path.name}.{child.pid}."
+        try:
+            assert child.stdout.readline() == "ready\n"
+            deadline = time.monotonic() + 60
+            while not (path.exists() and any(n.startswith(mine)
+                                             for n in temporaries(path.parent))):
+                assert time.monotonic() < deadline and child.poll() is None, "no save"
+                time.sleep(0.002)
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            child.stdout.close()
+        left = [n for n in temporaries(path.parent) if n.startswith(mine)]
+        if left:                       # else the save ended between the look and the kill
+            return left
+    pytest.fail(f"no SIGKILL in {attempts} caught a save under way")
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_temporaries_of_saves_killed_with_sigkill_are_removed_by_the_next_save(tmp_path,
+                                                                             suffix):
+    """Before, each kill left a hidden temporary file that no later save removed."""
+    path = tmp_path / f"m{suffix}"
+    first = kill_mid_save(path)
+    second = kill_mid_save(path)               # its saves removed what the first one left
+    assert temporaries(tmp_path) == second and len(second) == 1
+    assert re.fullmatch(rf"\.m{re.escape(suffix)}\.\d+\.{atomic.HOST}\.[0-9a-f]{{16}}\.tmp",
+                        second[0]) and first != second
+    models.load_model(path)                      # the old file always survived, whole
+    model = small()
+    model.save(path)
+    assert os.listdir(tmp_path) == [path.name]
+    assert [w.shape for w in models.load_model(path).get_weights()] == \
+        [w.shape for w in model.get_weights()]
+
+
+def test_only_our_own_stale_temporaries_of_that_target_are_removed(tmp_path):
+    """A live writer's file stays (two processes may save at once), and so does anything
+    not named like our temporary files of that very target; an old legacy one goes."""
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True).stdout.strip()
+        names = {
+            "live": f".m.h5.{sleeper.pid}.{atomic.HOST}.{'a' * 16}.tmp",
+            "this process": f".m.h5.{os.getpid()}.{atomic.HOST}.{'b' * 16}.tmp",
+            "dead": f".m.h5.{dead}.{atomic.HOST}.{'c' * 16}.tmp",
+            "dead, other host": f".m.h5.{dead}.0badc0de.{'d' * 16}.tmp",
+            "old other host": f".m.h5.{dead}.0badc0de.{'e' * 16}.tmp",
+            "legacy": ".m.h5.k3x_9qzt.tmp", "old legacy": ".m.h5.q0_abcde.tmp",
+            "other target": f".m.h5x.{dead}.{atomic.HOST}.{'f' * 16}.tmp",
+            "not ours": ".m.h5.tmp", "user's": "m.h5.bak.tmp",
+        }
+        for key, name in names.items():
+            (tmp_path / name).write_bytes(b"partial")
+            if key.startswith("old"):
+                old = time.time() - 2 * atomic.STALE_SECONDS
+                os.utime(tmp_path / name, (old, old))
+        small().save(tmp_path / "m.h5")
+        gone = {key for key, name in names.items() if not (tmp_path / name).exists()}
+        assert gone == {"dead", "old other host", "old legacy"}
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    small().save(tmp_path / "m.h5")              # the writer is gone now: so is its file
+    assert not (tmp_path / names["live"]).exists()
+    assert (tmp_path / names["this process"]).exists()

@@ -8,9 +8,11 @@ layout, any other ``.h5`` name Keras 2's. ``minicnn.models.load_model`` and
 ``model.load_weights`` read all of these, from minicnn, Keras 3, Keras 2 (and Keras 1 and
 ImageNet weight files), telling the formats apart by their contents.
 
-- ``h5_format``: the file layouts (groups, attributes, datasets) and atomic writes;
+- ``h5_format``: the file layouts (groups, attributes, datasets);
 - ``h5_nodes``: reaching a file's objects without leaving it (hard links only, arrays
   stored in the file: no external, soft or virtual indirection, no filter plugins);
+- ``atomic``: saves that replace a file whole or not at all, and the removal of what
+  killed saves left;
 - ``config``: Keras model configs <-> minicnn models (the table of supported layer classes),
   ``config_values`` the option values in them;
 - ``weight_plan``: the weights a config declares, checked against the file's arrays before

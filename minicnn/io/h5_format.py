@@ -27,7 +27,6 @@ object-header limit), as Keras does.
 import contextlib
 import json
 import os
-import tempfile
 
 import h5py
 import numpy
@@ -101,38 +100,6 @@ def open_h5(path):
             yield f
     finally:
         f.close()
-
-
-@contextlib.contextmanager
-def atomic_path(path, overwrite=True):
-    """The path of a temporary file beside ``path``, moved onto ``path`` when the block
-    ends without error (``os.replace``): a failed or interrupted save never leaves a
-    broken file in place of a good one."""
-    path = os.fspath(path)
-    if not overwrite and os.path.exists(path):
-        raise FileExistsError(f"{path} exists and overwrite=False")
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")
-    os.close(fd)
-    try:
-        yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)   # mkstemp's 0600 would outlive the rename
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def atomic_h5(path, overwrite=True):
-    """An ``h5py.File`` written to ``atomic_path(path)``: all of it, or nothing."""
-    with atomic_path(path, overwrite) as tmp, h5py.File(tmp, "w") as f:
-        yield f
 
 
 def read_planned(plan, path):

@@ -22,7 +22,7 @@ import zlib
 import h5py
 
 from . import config as config_module
-from . import h5_format, keras3_config, keras3_weights, weight_plan
+from . import atomic, h5_format, keras3_config, keras3_weights, weight_plan
 from .errors import H5FormatError
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -172,7 +172,7 @@ def save_model(model, path, overwrite=True, include_optimizer=True):
         keras3_weights.write(f, model, include_optimizer)
     metadata = {"keras_version": f"minicnn-{__version__}",
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
-    with h5_format.atomic_path(path, overwrite) as tmp, \
+    with atomic.atomic_path(path, overwrite) as tmp, \
             zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr(METADATA, json.dumps(metadata))
         zf.writestr(CONFIG, json.dumps(config))

@@ -28,7 +28,7 @@ from .. import backend
 from ..layers.base import to_snake_case
 from ..models.functional import Model
 from ..models.sequential import Sequential
-from . import h5_format, h5_nodes, optimizer_state
+from . import atomic, h5_format, h5_nodes, optimizer_state
 from .config import MAX_DEPTH, WRITTEN_AS
 from .errors import ExternalDataError, H5FormatError, WeightMismatchError
 
@@ -283,7 +283,7 @@ def assign(values):
 # ------------------------------------------------------------ the entry points
 def save_weights(model, path, overwrite=True):
     """Write ``x.weights.h5`` (weights and optimizer state) atomically."""
-    with h5_format.atomic_h5(path, overwrite) as f:
+    with atomic.atomic_h5(path, overwrite) as f:
         write(f, model)
 
 

@@ -21,7 +21,7 @@ import warnings
 from .. import backend
 from ..models.functional import Model
 from . import config as config_module
-from . import (h5_format, h5_nodes, keras3_archive, keras3_weights, optimizer_state,
+from . import (atomic, h5_format, h5_nodes, keras3_archive, keras3_weights, optimizer_state,
                training_config, weight_plan)
 from .errors import H5FormatError, WeightMismatchError
 
@@ -70,7 +70,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     layout = _layout(model)
     training = training_config.training_config(model)
     state = optimizer_state.collect(model) if training and include_optimizer else None
-    with h5_format.atomic_h5(path, overwrite) as f:
+    with atomic.atomic_h5(path, overwrite) as f:
         h5_format.write_versions(f)
         h5_format.write_json(f, "model_config", config)
         if training is not None:
@@ -88,7 +88,7 @@ def save_weights(model, filepath, overwrite=True):
         _require_built(model, "save_weights")
         return keras3_weights.save_weights(model, path, overwrite)
     layout = _layout(model)
-    with h5_format.atomic_h5(path, overwrite) as f:
+    with atomic.atomic_h5(path, overwrite) as f:
         h5_format.write_layout(f, layout)
 
 
