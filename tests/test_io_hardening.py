@@ -25,6 +25,8 @@ import zipfile
 import h5py
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import vgg16_files
 from helpers import book_mnist_convnet
@@ -433,3 +435,43 @@ def test_only_our_own_stale_temporaries_of_that_target_are_removed(tmp_path):
     small().save(tmp_path / "m.h5")              # the writer is gone now: so is its file
     assert not (tmp_path / names["live"]).exists()
     assert (tmp_path / names["this process"]).exists()
+
+
+PADDINGS = st.sampled_from(["valid", "same"])
+POOLING = st.fixed_dictionaries({"pool_size": st.integers(1, 3), "padding": PADDINGS})
+OPTIONS = {   # Keras class -> its drawn options
+    "Conv2D": st.fixed_dictionaries({"filters": st.integers(1, 3),
+                                     "kernel_size": st.integers(1, 3),
+                                     "strides": st.integers(1, 2), "padding": PADDINGS,
+                                     "use_bias": st.booleans()}),
+    "MaxPooling2D": POOLING, "AveragePooling2D": POOLING, "Flatten": st.just({}),
+    "Dense": st.fixed_dictionaries({"units": st.integers(1, 4), "use_bias": st.booleans()}),
+    "Dropout": st.just({"rate": 0.5}), "Activation": st.just({"activation": "relu"}),
+}
+
+
+@st.composite
+def sequential_configs(draw):
+    """Keras configs of small Sequentials, valid or not (shapes that do not fit)."""
+    shape = draw(st.sampled_from([[None, 6], [None, 7, 5, 2], [None, 3, 3, 1], [None, 1]]))
+    entries = [{"class_name": "InputLayer", "config": {"batch_input_shape": shape,
+                                                       "name": "inputs"}}]
+    for i in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(sorted(OPTIONS)))
+        entries.append({"class_name": kind, "config": {"name": f"layer_{i}",
+                                                       **draw(OPTIONS[kind])}})
+    return {"class_name": "Sequential", "config": {"name": "drawn", "layers": entries}}
+
+
+@given(sequential_configs())
+def test_a_config_that_builds_plans_the_weights_it_builds(drawn):
+    """The plan never refuses what builds, and never differs from it: a wrong plan would
+    refuse good files or let a bomb through."""
+    try:
+        model = config.model_from_config(drawn)
+    except H5FormatError:
+        return                     # the plan may or may not refuse it: the build does
+    planned = config.plan_from_config(drawn)
+    assert [(entry.name, entry.shapes) for entry in planned] == \
+        [(layer.name, [tuple(w.shape) for w in layer.params.values()])
+         for layer in model.layers]
