@@ -11,8 +11,9 @@
 #
 # **Quick or book length.** `QUICK` (first code cell; environment variable
 # `MINICNN_NOTEBOOK_QUICK`, default `1`) shrinks the pictures to 64x64 and trains for 4
-# epochs of 8 batches: about a minute on 2 cores, a network that has barely started. `QUICK = False` runs the
-# chapter's 150x150 pictures, 30 epochs then 100: about 25 minutes and 2 hours on 2 cores.
+# epochs of 8 batches: about a minute on 2 cores, a network that has barely started.
+# `QUICK = False` runs the chapter's 150x150 pictures, 30 epochs then 100: about 25 minutes
+# and 2 hours on 2 cores.
 #
 # **Data.** The chapter's folder (1,000 cats and 1,000 dogs to train, 500 + 500 to validate,
 # 500 + 500 to test, from Kaggle's "Dogs vs. Cats") is used when it is at

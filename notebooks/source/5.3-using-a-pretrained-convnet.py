@@ -100,7 +100,8 @@ with h5py.File(WEIGHTS if WEIGHTS != 'imagenet' else vgg16.imagenet_weights(Fals
     for name in ('block1_conv1', 'block1_pool'):
         for weight_name in f[name].attrs['weight_names']:
             print(f'{name}/{weight_name.decode()}', f[name][weight_name.decode()].shape)
-print('loaded into block1_conv1:', [w.shape for w in conv_base.get_layer('block1_conv1').get_weights()])
+print('loaded into block1_conv1:',
+      [w.shape for w in conv_base.get_layer('block1_conv1').get_weights()])
 
 # %% [markdown]
 # ## Fast feature extraction, without augmentation

@@ -323,8 +323,8 @@ plt.show()
 # Listing 5-39: a grid of the first filters of a layer (8x8 of 64-pixel patterns in the
 # book). We show the first convolution of blocks 1 to 4 (1 and 2 in quick mode). With
 # ImageNet's weights, block 1 answers to colours and edges, block 2 to simple textures,
-# deeper blocks to textures like feathers and eyes. (`plt.imshow` clips a float picture to `[0, 1]`, so the 0-255 grid is shown as
-# `uint8`.)
+# deeper blocks to textures like feathers and eyes. (`plt.imshow` clips a float picture
+# to `[0, 1]`, so the 0-255 grid is shown as `uint8`.)
 
 # %%
 for layer_name in GRID_LAYERS:                # 'block1_conv1' in the listing
