@@ -231,6 +231,13 @@ class Model(TrainingMixin, Layer):
         """Gradient of a scalar of ``output_layer``'s output: see ``minicnn.models.gradients``."""
         return gradients_module.gradients(self, x, output_layer, output_grad, wrt)
 
+    def profile(self, x, y=None, steps=3, print_fn=print):
+        """Print each layer's forward and backward time per step and its share: see
+        ``minicnn.models.profile``. ``x: (N, ...)`` one batch; ``y`` for training steps."""
+        from . import profile as profile_module
+
+        return profile_module.profile(self, x, y, steps, print_fn)
+
     def _require_graph(self):
         if self._input is None:
             raise ValueError(f"Model '{self.name}' has no layers connected yet")

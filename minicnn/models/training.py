@@ -30,6 +30,7 @@ from .. import optimizers as optimizers_module
 from ..layers.base import inference_only
 from ..utils.progbar import Progbar
 from . import data as data_module
+from . import profile as profile_module
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -219,7 +220,7 @@ class TrainingMixin:
                 self._check_arrays(vx, vy, "fit (validation_data)")
         history = callbacks_module.History()
         cbs = callbacks_module.CallbackList(
-            [history] + callbacks, self,
+            [history] + profile_module.fit_callbacks(callbacks), self,
             {"epochs": epochs, "steps": train.steps, "samples": train.samples,
              "verbose": verbose, "batch_size": batch_size})
         quiet_nan = any(isinstance(c, callbacks_module.TerminateOnNaN) for c in callbacks)
