@@ -90,17 +90,16 @@ def auto(step, N, H, W, C, F):
 
     ``H x W`` is the map the pass cuts into tiles: the output (``forward``, ``dW``), the
     input (``dx``). From the table of ``benchmarks/conv_algorithms.py`` in docs/winograd.md
-    (5 interleaved repeats on a loaded, shared 2-core AMD EPYC, OpenBLAS Haswell kernels;
-    the thresholds are a first cut, to retune on a quiet machine):
+    (5 interleaved repeats on a shared 2-core AMD EPYC, OpenBLAS' Haswell kernels, in a
+    quiet spell: other processes took 1% of the CPUs; a first cut, to retune):
 
-    - few channels (MNIST's and VGG16's first layers, C = 1 or 3) or small maps
-      (``H*W*C`` under 10,000: MNIST's 11x11x32 and 3x3x64): Winograd's per-position
-      products are too thin; im2col (one product with 9*C terms per output) wins or ties;
-    - ``dW``: F(2x2) where ``C`` and ``F`` are at least 128 (VGG16's blocks 3-5: 1.4-1.8x
-      faster than im2col); below that im2col, which reuses the forward pass's matrix;
-      F(4x4)'s tile sums run in slices (accuracy) and lose to F(2x2) here;
-    - ``forward``, ``dx``: F(4x4) (2-2.6x faster than im2col on VGG16's 224x224 and
-      150x150 layers), unless its tile grid overhangs the map by 20% more than F(2x2)'s:
+    - few channels (``C`` or ``F`` under 16: MNIST's and VGG16's first layers) or small
+      maps (``H*W*C`` under 10,000: MNIST's 11x11x32 and 3x3x64): im2col, whose one
+      product has ``9*C`` terms per output, wins or ties; Winograd's 36 have ``C`` each;
+    - ``dW``: F(2x2) where ``C`` and ``F`` are at least 64 (1.1-1.9x faster than im2col on
+      VGG16); F(4x4)'s tile sums run in float64-added slices (accuracy) and lose to it;
+    - ``forward``, ``dx``: F(4x4) (1.7-2.7x faster than im2col on VGG16, 1.7-2x on the
+      cats-vs-dogs net), unless its tile grid overhangs the map by 20% more than F(2x2)'s:
       VGG16's 18x18, 14x14 and 9x9 maps (20x20, 16x16, 12x12 of F(4x4) tiles) run F(2x2).
 
     The batch size ``N`` did not change the winner in the table (MNIST at 16, 64, 256).
@@ -108,5 +107,5 @@ def auto(step, N, H, W, C, F):
     if min(C, F) < 16 or H * W * C < 10_000:
         return "im2col"
     if step == "dW":
-        return "winograd2" if min(C, F) >= 128 else "im2col"
+        return "winograd2" if min(C, F) >= 64 else "im2col"
     return "winograd2" if _waste(H, W, 4) > 1.2 * _waste(H, W, 2) else "winograd4"
