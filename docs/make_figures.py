@@ -598,6 +598,143 @@ def figure_gradcheck(out):
             "errors": errors, "path": _save(fig, out, "gradcheck")}
 
 
+# ------------------------------------------------------------------ winograd
+WINOGRAD_TILE = (1, 4)    # (th, tw) of the F(4x4, 3x3) tile the Winograd figure follows
+
+
+def figure_winograd_tiles(out):
+    """Winograd's transforms on one tile of the digit, for F(2x2, 3x3) and F(4x4, 3x3).
+
+    Filter 0 of ``sobel_kernel()`` (left-right edges) on the digit, ``'valid'``. The
+    F(4x4) tile ``WINOGRAD_TILE`` covers outputs rows 4-7, columns 16-19; the F(2x2) tile
+    is the one holding the same top-left output.
+
+    Returns:
+        dict: ``digit (28, 28)``; per tile size ``m`` (2, 4): ``patch (A, A)`` the input
+        tile, ``V = BT d BT.T``, ``U = G g G.T``, ``M = U * V`` (all ``(A, A)``),
+        ``Y = AT M AT.T`` and ``direct`` (both ``(m, m)``), ``top_left`` of the output tile,
+        ``maps`` the whole ``(26, 26)`` map by ``kernels.winograd_forward`` and ``im2col``
+        the same by ``Conv2D`` with im2col.
+    """
+    from minicnn.kernels.winograd import matrices
+
+    x = digit().astype("float64")
+    g = sobel_kernel()[:, :, :, :1].astype("float64")               # (3, 3, 1, 1)
+    with backend.conv_algorithm_scope("im2col"):
+        conv = layers.Conv2D(1, (3, 3), use_bias=False, dtype="float64")
+        conv.build((None, 28, 28, 1))
+        conv.set_weights([g])
+        im2col_map = conv.forward(x)[0, :, :, 0]
+    oh, ow = WINOGRAD_TILE[0] * 4, WINOGRAD_TILE[1] * 4
+    result = {"digit": x[0, :, :, 0]}
+    fig = Figure(figsize=(12, 5))
+    names = ("input tile d", "V = BT d BT.T", "U = G g G.T", "M = U * V",
+             "Y = AT M AT.T", "direct: windows . g")
+    for row, m in enumerate((2, 4)):
+        BT, G, AT = matrices(m)
+        A = m + 2
+        d = x[0, oh:oh + A, ow:ow + A, 0]                            # the tile: rows oh..oh+A-1
+        V, U = BT @ d @ BT.T, G @ g[:, :, 0, 0] @ G.T
+        M = U * V
+        Y = AT @ M @ AT.T
+        direct = np.array([[np.sum(d[i:i + 3, j:j + 3] * g[:, :, 0, 0]) for j in range(m)]
+                           for i in range(m)])
+        maps = kernels.winograd_forward(x, g, m, "valid")[0, :, :, 0]
+        result[m] = {"patch": d, "V": V, "U": U, "M": M, "Y": Y, "direct": direct,
+                     "top_left": (oh, ow), "maps": maps, "im2col": im2col_map}
+        ax = fig.add_subplot(2, 7, 7 * row + 1)
+        _show(ax, x[0, :, :, 0], f"F({m}x{m}, 3x3): {A}x{A} tiles\nevery {m} pixels")
+        for t in range(0, 26, m):
+            ax.axhline(t - .5, color="c", lw=.3)
+            ax.axvline(t - .5, color="c", lw=.3)
+        _box(ax, oh, ow, A, A)
+        for k, (name, a) in enumerate(zip(names, (d, V, U, M, Y, direct))):
+            ax = fig.add_subplot(2, 7, 7 * row + 2 + k)
+            _show(ax, a, f"{name}\n({a.shape[0]}, {a.shape[1]})", symmetric=k > 0)
+            if m == 2 or k >= 4:
+                _annotate(ax, a, "{:.2f}", 6 if m == 4 else 7)
+    fig.suptitle(f"Winograd on one tile of the digit, filter 0 (left-right edges): {16} "
+                 f"and {36} products per tile instead of 36 and 144", fontsize=10)
+    fig.subplots_adjust(top=.85, bottom=.02, left=.02, right=.98, wspace=.25, hspace=.35)
+    result["path"] = _save(fig, out, "tiles")
+    return result
+
+
+WINOGRAD_SHAPES = {       # (N, H, W, C, F, padding): the chapter's layers, a sample or two
+    "MNIST conv1": (8, 28, 28, 1, 32, "valid"),
+    "MNIST conv2": (8, 13, 13, 32, 64, "valid"),
+    "MNIST conv3": (8, 5, 5, 64, 64, "valid"),
+    "cats conv2": (1, 74, 74, 32, 64, "valid"),
+    "cats conv4": (2, 17, 17, 128, 128, "valid"),
+    "VGG block1": (1, 75, 75, 64, 64, "same"),
+    "VGG block2": (1, 37, 37, 128, 128, "same"),
+    "VGG block3": (1, 37, 37, 256, 256, "same"),
+    "VGG block4": (1, 18, 18, 512, 512, "same"),
+}
+
+
+def figure_winograd_error(out):
+    """Relative L2 error of float32 convolutions against float64 im2col, per pass.
+
+    MNIST conv1 reads real digits; the other layers ReLU'd normal numbers (what a ReLU
+    layer passes on), kernels He-normal, ``dy`` normal.
+
+    Returns:
+        dict: ``layers`` the names, ``algorithms`` ``('im2col', 'winograd2', 'winograd4')``,
+        ``passes`` ``('forward', 'dx', 'dW')``, ``errors (layers, 3, 3)``.
+    """
+    from minicnn.kernels import cpu
+
+    algorithms, passes = ("im2col", "winograd2", "winograd4"), ("forward", "dx", "dW")
+    rng = np.random.default_rng(0)
+    errors = np.zeros((len(WINOGRAD_SHAPES), 3, 3))
+    for i, (N, H, W, C, F, padding) in enumerate(WINOGRAD_SHAPES.values()):
+        x = sample()[0][:N].astype("float64") if C == 1 else np.maximum(
+            rng.standard_normal((N, H, W, C)), 0)
+        g = rng.standard_normal((3, 3, C, F)) * np.sqrt(2 / (9 * C))
+        cols = cpu.im2col(x, 3, 3, 1, 1, padding)
+        OH, OW = kernels.conv_geometry(H, W, 3, 3, 1, 1, padding)[:2]
+        dy = rng.standard_normal((N, OH, OW, F))
+        exact = ((cols @ g.reshape(-1, F)).reshape(dy.shape),
+                 cpu.col2im(dy.reshape(-1, F) @ g.reshape(-1, F).T, x.shape, 3, 3, 1, 1, padding),
+                 cols.T @ dy.reshape(-1, F))
+        x32, g32, dy32 = x.astype("float32"), g.astype("float32"), dy.astype("float32")
+        for a, algorithm in enumerate(algorithms):
+            with backend.floatx_scope("float32"), backend.conv_algorithm_scope(algorithm):
+                conv = layers.Conv2D(F, (3, 3), padding=padding, use_bias=False)
+                conv.build((None, H, W, C))
+                conv.set_weights([g32])
+                y = conv.forward(x32, training=True)
+                dx = conv.backward(dy32)
+                got = (y, dx, conv.grads["kernel"].reshape(-1, F))
+            for p in range(3):
+                errors[i, a, p] = np.linalg.norm(got[p] - exact[p]) / np.linalg.norm(exact[p])
+    fig = Figure(figsize=(11, 3.6))
+    for p, name in enumerate(passes):
+        ax = fig.add_subplot(1, 3, p + 1)
+        where = np.arange(len(WINOGRAD_SHAPES))
+        for a, algorithm in enumerate(algorithms):
+            ax.bar(where + (a - 1) * .27, errors[:, a, p], .27, label=algorithm)
+        ax.axhline(2e-6, color="k", lw=.8, ls="--", label="2e-6, what the tests hold")
+        ax.set_yscale("log")
+        ax.set_ylim(3e-8, 4e-6)
+        ax.set_xticks(where)
+        ax.set_xticklabels(list(WINOGRAD_SHAPES), rotation=60, ha="right", fontsize=7)
+        ax.set_title(f"{name}: relative L2 error vs float64", fontsize=9)
+        if p == 0:
+            ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle("float32 convolutions through Conv2D against float64 im2col, on the chapter's "
+                 "layer shapes", fontsize=10)
+    fig.subplots_adjust(bottom=.33, top=.84, left=.06, right=.99, wspace=.25)
+    return {"layers": list(WINOGRAD_SHAPES), "algorithms": algorithms, "passes": passes,
+            "errors": errors, "path": _save(fig, out, "error")}
+
+
+def make_winograd(out):
+    """The Winograd page's figures into ``out`` (``docs/figures/winograd``)."""
+    return {"tiles": figure_winograd_tiles(out), "error": figure_winograd_error(out)}
+
+
 # ---------------------------------------------------------------------- main
 def make_all(out, quick=False):
     """Draw every figure into ``out``; returns ``{name: the figure's dict}`` (``FIGURES`` order)."""
@@ -628,7 +765,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help=f"train RMSprop's figure on {QUICK_IMAGES} images, not 8,000")
     args = parser.parse_args(argv)
-    return make_all(args.out, args.quick)
+    results = make_all(args.out, args.quick)
+    make_winograd(os.path.join(args.out, "winograd"))          # docs/winograd.md's
+    return results
 
 
 if __name__ == "__main__":

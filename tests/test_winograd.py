@@ -420,3 +420,39 @@ def test_winograd_memory_is_bounded_by_the_workspace(monkeypatch):
         assert peak(32) < peak(4) + 4 * x.nbytes
 
 
+
+# ---------------------------------------------------------------- the docs' figures
+def _make_figures():
+    """``docs/make_figures.py`` as a module (docs/ is not a package)."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "docs" / "make_figures.py"
+    spec = importlib.util.spec_from_file_location("make_figures", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_tiles_figure_is_winograd_on_the_digit(tmp_path):
+    r = _make_figures().figure_winograd_tiles(str(tmp_path))
+    for m in (2, 4):
+        BT, G, AT = matrices(m)
+        t = r[m]
+        oh, ow = t["top_left"]
+        np.testing.assert_array_equal(t["patch"], r["digit"][oh:oh + m + 2, ow:ow + m + 2])
+        np.testing.assert_allclose(t["V"], BT @ t["patch"] @ BT.T, atol=1e-12)
+        np.testing.assert_allclose(t["M"], t["U"] * t["V"], atol=1e-12)
+        np.testing.assert_allclose(t["Y"], t["direct"], atol=1e-12)     # = the window sums
+        np.testing.assert_allclose(t["Y"], t["im2col"][oh:oh + m, ow:ow + m], atol=1e-12)
+        np.testing.assert_allclose(t["maps"], t["im2col"], atol=1e-12)  # the whole map
+    assert (tmp_path / "tiles.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_error_figure_holds_the_2e_6_bound(tmp_path):
+    r = _make_figures().figure_winograd_error(str(tmp_path))
+    errors = r["errors"]                                       # (layers, algorithms, passes)
+    assert errors.shape == (len(r["layers"]), 3, 3) and r["algorithms"][0] == "im2col"
+    assert (errors > 0).all() and errors.max() < 2e-6
+    assert errors[:, 0].max() < 5e-7                           # im2col's own float32 error
+    assert np.median(errors[:, 2]) > np.median(errors[:, 0])    # F(4x4) pays for its savings
