@@ -171,7 +171,7 @@ def backward_kernel(x, dy, m, padding):
     if dy.shape[:3] != (N, OH, OW):
         raise ValueError(f"winograd backward_kernel: expected dy of shape {(N, OH, OW)} + "
                          f"(F,), got {tuple(dy.shape)}")
-    BT, G, AT = _matrices(m, x.dtype)
+    _, G, AT = _matrices(m, x.dtype)
     A, F = m + 2, dy.shape[3]
     TH, TW = tiles(OH, OW, m)
     V = input_tiles(x, m, PT, PL, TH, TW)                          # (A*A, T, C)
