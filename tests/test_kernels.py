@@ -366,6 +366,7 @@ def test_kernels_agree_on_every_thread_count_and_refuse_a_bad_one(monkeypatch):
     expected_cols = reference.im2col(x, 3, 3, 1, 1, "same")
     expected_pool = reference.maxpool_forward(x, 2, 2, 2, 2, "valid")
     monkeypatch.setattr(threads, "THREADS", threads.THREADS)   # restored after the test
+    monkeypatch.setattr(threads, "PARALLEL_MIN", 0)           # threads even for small arrays
     for n in range(1, numba.config.NUMBA_NUM_THREADS + 1):
         cpu.set_threads(n)
         assert threads.THREADS == n
@@ -373,20 +374,31 @@ def test_kernels_agree_on_every_thread_count_and_refuse_a_bad_one(monkeypatch):
         y, argmax = cpu.maxpool_forward(x, 2, 2, 2, 2, "valid")
         np.testing.assert_array_equal(y, expected_pool[0])
         np.testing.assert_array_equal(argmax, expected_pool[1])
-    for bad in (0, numba.config.NUMBA_NUM_THREADS + 1, 1.5, "two"):
-        with pytest.raises(ValueError, match="set_threads: kernel threads must be a whole number"):
+    for bad in (0, -1, 1.5, "two"):
+        with pytest.raises(ValueError, match="set_threads: threads must be a whole number"):
             cpu.set_threads(bad)
+    cpu.set_threads(numba.config.NUMBA_NUM_THREADS + 1)      # more than numba has: capped there
+    assert threads.kernel_threads([x]) == numba.config.NUMBA_NUM_THREADS
 
 
-def test_a_bad_kernel_thread_setting_is_named_on_import():
+@pytest.mark.parametrize("name", ["MINICNN_THREADS", "MINICNN_KERNEL_THREADS"])
+def test_a_bad_thread_setting_is_named_on_import(name):
     import subprocess
     import sys
 
-    env = dict(os.environ, MINICNN_KERNEL_THREADS="lots")
+    env = {k: v for k, v in os.environ.items() if "THREADS" not in k}
+    env[name] = "lots"
     run = subprocess.run([sys.executable, "-c", "import minicnn.kernels.cpu"], env=env,
                          capture_output=True, text=True)
     assert run.returncode != 0
-    assert "MINICNN_KERNEL_THREADS: kernel threads must be a whole number" in run.stderr
+    assert f"{name}: threads must be a whole number" in run.stderr
+
+
+def test_small_kernels_run_on_one_thread():
+    assert threads.kernel_threads([np.zeros(10), np.zeros((4, 4))]) == 1
+    big = np.zeros(threads.PARALLEL_MIN, dtype=np.float32)
+    assert threads.kernel_threads([big, 3]) == min(threads.THREADS,
+                                                   __import__("numba").config.NUMBA_NUM_THREADS)
 
 
 # ------------------------------------------------------------ bias + ReLU

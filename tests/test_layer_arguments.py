@@ -12,8 +12,8 @@ from minicnn.layers.base import Layer
 
 COMMON = ("input_shape", "batch_input_shape", "input_dim", "batch_size", "dtype", "name",
           "trainable")
-# The classes whose docstrings live in core.py, pooling.py and input_layer.py
-DOCUMENTED = [layers.Dense, layers.Flatten, layers.Dropout, layers.Activation,
+# Every layer class minicnn has
+DOCUMENTED = [layers.Conv2D, layers.Dense, layers.Flatten, layers.Dropout, layers.Activation,
               layers.MaxPooling2D, layers.AveragePooling2D, layers.InputLayer]
 
 

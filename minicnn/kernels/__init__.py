@@ -32,7 +32,7 @@ __all__ = [
     "im2col", "col2im",
     "maxpool_forward", "maxpool_backward",
     "avgpool_forward", "avgpool_backward",
-    "bias_relu", "relu_backward",
+    "bias_relu", "relu_backward", "matmul",
     "winograd_forward", "winograd_backward_input", "winograd_backward_kernel",
 ]
 
@@ -99,6 +99,21 @@ def bias_relu(z, bias):
 def relu_backward(dy, y):
     """The gradient through a ReLU, ``dy * (y > 0)``: a new array shaped like ``dy``."""
     return _twin(dy).relu_backward(dy, y)
+
+
+# ------------------------------------------------------------ matrix products
+def matmul(a, b, out=None):
+    """``a @ b`` for 2-D arrays ``a: (M, K)``, ``b: (K, N)`` -> ``(M, N)`` (into ``out``).
+
+    On NumPy arrays the product is split among minicnn's threads, BLAS on one thread
+    each (``parallel.py`` says why); other array modules (CuPy) run their own.
+    """
+    xp = backend.get_array_module(a, b)
+    if xp.__name__ == "numpy":
+        from . import parallel
+
+        return parallel.matmul(a, b, out)
+    return xp.matmul(a, b, out=out)
 
 
 # ------------------------------------------------------------------ Winograd

@@ -19,21 +19,16 @@ jitted inner function ``_name`` that fills it. The inner functions
 Compiled code is cached next to this file (``cache=True``), so only the first
 run in a fresh checkout pays the compile time (a few seconds per dtype).
 
-Threads: a layer alternates a numba kernel (numba's OpenMP threads) with a BLAS
-matrix product (OpenBLAS' threads), two thread pools on the same cores. By
-default OpenMP threads spin for a while after each parallel loop, holding the
-cores the BLAS threads need next; on 2 cores that stalled every kernel by ~8 ms
-(a whole MNIST forward pass took 32 ms instead of 5). ``OMP_WAIT_POLICY=PASSIVE``
-makes them sleep at once; it is set here, before numba starts its threads, unless
-you set it yourself. Even so, when other programs keep every core busy, the two
-pools wait on each other's sleeping threads: an MNIST training step took 1.2 s
-instead of 11 ms on 2 cores with two busy processes beside it (PyTorch: 42 ms).
-So the kernels run on ``threads.THREADS`` numba threads, 1 unless
-``MINICNN_KERNEL_THREADS`` says otherwise (or ``set_threads(n)``, from ``threads.py``),
-and the matrix products keep every core:
-on one thread the same step takes 35 ms under that load, and quiet it costs
-nothing measurable (these copies are a small part of a step; see
-``benchmarks/run_all.py``). The loops stay ``prange`` loops, ready for more threads.
+Threads: a layer alternates a numba kernel (numba's OpenMP threads) with a matrix
+product. By default OpenMP threads spin for a while after each parallel loop, holding the
+cores the product needs next (on 2 cores a whole MNIST forward pass took 32 ms instead of
+5); ``OMP_WAIT_POLICY=PASSIVE`` makes them sleep at once; it is set here, before numba
+starts its threads, unless you set it yourself. The products never start a BLAS thread
+pool of their own (``parallel.py``): two pools waiting on each other's sleeping threads
+had made an MNIST training step take 1.2 s instead of 11 ms when other programs kept
+every core busy. The kernels run on ``threads.kernel_threads(args)`` threads: all of
+``threads.THREADS`` for big arrays, one for small ones (``MINICNN_THREADS``,
+``set_threads(n)``, from ``threads.py``).
 """
 import os
 

@@ -15,7 +15,8 @@ copied: there is no padded image.
 
 The gradients reuse the same passes (``backward_input``, ``backward_kernel``). The
 transforms run on ``threads.THREADS`` numba threads, like every ``cpu.py`` kernel (see
-its docstring for why 1 by default); the products use every core through OpenBLAS.
+its docstring for why 1 by default); the products are shared among minicnn's threads,
+BLAS on one thread each (``parallel.py``: why).
 """
 import os
 
@@ -23,7 +24,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # as cpu.py: before numba'
 
 import numpy as np  # noqa: E402
 
-from . import winograd_tiles  # noqa: E402
+from . import parallel, winograd_tiles  # noqa: E402
 from .geometry import conv_geometry  # noqa: E402
 from .winograd import (SLICES, check_kernel, input_gradient_padding, input_size,  # noqa: E402
                        matrices, tiles)
@@ -64,18 +65,23 @@ def products(V, U, step, out=None):
     """``out[p] = V[p] @ U[p]`` for each of the ``A*A`` positions: ``(P, T, K) @ (P, K, F)``.
 
     One BLAS product per position, or (``step`` terms, ``winograd.SLICES``) slices of
-    ``K`` added up: half the float32 error, with one ``(T, F)`` scratch matrix.
+    ``K`` added up: half the float32 error, with one ``(T, F)`` scratch matrix per
+    position. The positions are shared among minicnn's threads (``parallel.for_each``).
     """
     P, T, K = V.shape
-    out = np.empty((P, T, U.shape[2]), dtype=V.dtype) if out is None else out
-    if step is None or K <= step:
-        return np.matmul(V, U, out=out)
-    part = np.empty((T, U.shape[2]), dtype=V.dtype)
-    for p in range(P):
+    F = U.shape[2]
+    out = np.empty((P, T, F), dtype=V.dtype) if out is None else out
+
+    def position(p):
+        if step is None or K <= step:
+            np.matmul(V[p], U[p], out=out[p])
+            return
+        part = np.empty((T, F), dtype=V.dtype)
         np.matmul(V[p, :, :step], U[p, :step], out=out[p])
         for k0 in range(step, K, step):
             np.matmul(V[p, :, k0:k0 + step], U[p, k0:k0 + step], out=part)
             out[p] += part
+    parallel.for_each(P, position)
     return out
 
 
@@ -83,20 +89,24 @@ def tile_sums(V, Z, step):
     """``S[p] = V[p].T @ Z[p]``, summed over the ``T`` tiles: ``(P, T, C), (P, T, F) -> (P, C, F)``.
 
     One BLAS product per position (``V`` read transposed, no copy), or ``step`` tiles at a
-    time, the slices added in float64 (there are many of them).
+    time, the slices added in float64 (there are many of them); positions shared among
+    minicnn's threads.
     """
     P, T, C = V.shape
-    if step is None or T <= step:
-        return np.matmul(V.transpose(0, 2, 1), Z)
-    S = np.empty((P, C, Z.shape[2]), dtype=V.dtype)
-    part = np.empty(S.shape[1:], dtype=V.dtype)
-    total = np.empty(S.shape[1:], dtype=np.float64)
-    for p in range(P):
-        total[...] = 0
+    F = Z.shape[2]
+    S = np.empty((P, C, F), dtype=V.dtype)
+
+    def position(p):
+        if step is None or T <= step:
+            np.matmul(V[p].T, Z[p], out=S[p])
+            return
+        part = np.empty((C, F), dtype=V.dtype)
+        total = np.zeros((C, F), dtype=np.float64)
         for t0 in range(0, T, step):
             np.matmul(V[p, t0:t0 + step].T, Z[p, t0:t0 + step], out=part)
             total += part
         S[p] = total
+    parallel.for_each(P, position)
     return S
 
 

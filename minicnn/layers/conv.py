@@ -54,6 +54,10 @@ class Conv2D(Layer):
         activation: ``'relu'``, ``'sigmoid'``, ``'softmax'``, ``'tanh'``, ``'linear'`` or ``None``.
         use_bias: add a bias per filter.
         kernel_initializer, bias_initializer: names or initializers.
+        data_format: ``None`` or ``'channels_last'`` (minicnn is NHWC only).
+        dilation_rate: ``(1, 1)`` only (Keras' default); others are refused.
+        **kwargs: ``input_shape=(28, 28, 1)`` for the first layer (listing 5-1), ``name``,
+            ``trainable``, ``dtype`` (see ``Layer``).
 
     Weights: ``kernel (KH, KW, C, F)``, ``bias (F,)``, Keras' layout.
 
@@ -133,14 +137,14 @@ class Conv2D(Layer):
             if (chunk >= N and training and self._keep_cache and self._wants_grad("kernel")
                     and self._algorithm("dW", x) == "im2col"):
                 cols = kernels.im2col(x, KH, KW, SH, SW, self.padding)  # (N*OH*OW, KH*KW*C)
-                z = cols @ kernel                                    # (N*OH*OW, F)
+                z = kernels.matmul(cols, kernel)                     # (N*OH*OW, F)
             else:
                 xp = get_array_module(x)
                 z = xp.empty((N * OH * OW, F), dtype=x.dtype)
                 for n0 in range(0, N, chunk):                        # a few samples at a time
                     rows = slice(n0 * OH * OW, min(n0 + chunk, N) * OH * OW)
                     part = kernels.im2col(x[n0:n0 + chunk], KH, KW, SH, SW, self.padding)
-                    xp.matmul(part, kernel, out=z[rows])
+                    kernels.matmul(part, kernel, out=z[rows])
         y = self.activation.forward_biased(
             z, self.params["bias"] if self.use_bias else None).reshape(N, OH, OW, F)
         self._cache = (x, cols, y) if self._keep_cache else None
@@ -205,12 +209,13 @@ class Conv2D(Layer):
             dW = self.grads["kernel"].reshape(-1, F)
             algorithm = "im2col" if cols is not None else self._algorithm("dW", x)
             if cols is not None:
-                xp.matmul(cols.T, dz, out=dW)                     # dW = cols^T dz
+                kernels.matmul(cols.T, dz, out=dW)                # dW = cols^T dz
             elif algorithm == "im2col":
                 dW[...] = 0
                 for n0 in range(0, N, chunk):                     # the same, a chunk at a time
                     rows = slice(n0 * OH * OW, min(n0 + chunk, N) * OH * OW)
-                    dW += kernels.im2col(x[n0:n0 + chunk], KH, KW, SH, SW, self.padding).T @ dz[rows]
+                    part = kernels.im2col(x[n0:n0 + chunk], KH, KW, SH, SW, self.padding)
+                    dW += kernels.matmul(part.T, dz[rows])
             else:
                 m = conv_algorithm.TILE[algorithm]
                 step = self._winograd_chunk(x.shape, m)
@@ -232,12 +237,12 @@ class Conv2D(Layer):
                                                 self.padding, out=dx[n0:n0 + step])
             return dx
         if chunk >= N:
-            dcols = dz @ kernel.T                                 # (N*OH*OW, KH*KW*C)
+            dcols = kernels.matmul(dz, kernel.T)                  # (N*OH*OW, KH*KW*C)
             return kernels.col2im(dcols, x.shape, KH, KW, SH, SW, self.padding)
         dx = xp.empty(x.shape, dtype=x.dtype)
         for n0 in range(0, N, chunk):
             n1 = min(n0 + chunk, N)
-            dcols = dz[n0 * OH * OW:n1 * OH * OW] @ kernel.T
+            dcols = kernels.matmul(dz[n0 * OH * OW:n1 * OH * OW], kernel.T)
             dx[n0:n1] = kernels.col2im(dcols, (n1 - n0,) + x.shape[1:], KH, KW, SH, SW,
                                        self.padding)
         return dx

@@ -1,7 +1,7 @@
 """Dense, Flatten, Dropout and Activation."""
 import math
 
-from .. import activations, backend, initializers
+from .. import activations, backend, initializers, kernels
 from ..backend import get_array_module
 from .base import NO_REGULARIZERS, Layer
 
@@ -60,7 +60,7 @@ class Dense(Layer):
         """``x: (N, ..., D)`` -> ``y: (N, ..., U)``; keeps ``x`` and ``y`` for backward."""
         x = self._prepare(x)
         x2 = x.reshape(-1, x.shape[-1])                # (M, D), M = N * ...
-        z = x2 @ self.params["kernel"]                 # (M, U)
+        z = kernels.matmul(x2, self.params["kernel"])  # (M, U)
         y = self.activation.forward_biased(
             z, self.params["bias"] if self.use_bias else None)
         self._cache = (x.shape, x2, y) if self._keep_cache else None
@@ -79,15 +79,14 @@ class Dense(Layer):
     def backward_preactivation(self, dz, need_dx=True):
         """Backward from the gradient w.r.t. the pre-activation ``z``: ``(M, U)``."""
         x_shape, x2, _ = self._cached()
-        xp = get_array_module(dz)
         dz = dz.reshape(-1, self.units)
         if self._wants_grad("kernel"):
-            xp.matmul(x2.T, dz, out=self.grads["kernel"])      # dW = x^T dz
+            kernels.matmul(x2.T, dz, out=self.grads["kernel"])  # dW = x^T dz
         if self.use_bias and self._wants_grad("bias"):
             dz.sum(axis=0, out=self.grads["bias"])             # db = sum dz
         if not need_dx:
             return None
-        return (dz @ self.params["kernel"].T).reshape(x_shape)  # dx = dz W^T
+        return kernels.matmul(dz, self.params["kernel"].T).reshape(x_shape)  # dx = dz W^T
 
 
 class Flatten(Layer):
