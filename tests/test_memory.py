@@ -3,11 +3,14 @@ import numpy as np
 import pytest
 
 from minicnn import layers, models
+from minicnn.kernels import conv_algorithm
 from minicnn.layers import conv as conv_module
 
 
 @pytest.mark.parametrize("padding, strides", [("valid", 1), ("same", 2)])
 def test_chunked_convolution_equals_the_one_shot_version(float64, monkeypatch, padding, strides):
+    """im2col's workspace: one matrix when it fits, chunks of samples when it does not."""
+    monkeypatch.setattr(conv_algorithm, "ALGORITHM", "im2col")   # whatever the environment says
     rng = np.random.default_rng(0)
     x = rng.standard_normal((5, 9, 8, 3))
     layer = layers.Conv2D(4, 3, strides=strides, padding=padding, activation="tanh")
