@@ -12,6 +12,8 @@ machine drift (other jobs, thermal limits) hits all engines alike.
 A benchmark module passes ``setup`` and ``run`` functions (importable, module level):
 ``setup(name, **options) -> engine`` builds one engine in the worker;
 ``run(engine, mode, steps) -> (seconds, items)`` times ``steps`` steps of ``mode``.
+``env`` sets environment variables in the worker before ``setup`` runs (e.g.
+``MINICNN_CONV_ALGORITHM=im2col`` for a minicnn with Winograd off).
 """
 import multiprocessing
 import os
@@ -20,7 +22,8 @@ import statistics
 import time
 
 
-def _worker(conn, setup, name, options):
+def _worker(conn, setup, name, options, env):
+    os.environ.update(env)                 # before setup imports minicnn: its settings
     engine = setup(name, **options)
     conn.send("ready")
     while True:
@@ -35,12 +38,13 @@ def _worker(conn, setup, name, options):
 class Engine:
     """One engine living in a worker process."""
 
-    def __init__(self, name, setup, run, options=None, steps=None):
+    def __init__(self, name, setup, run, options=None, steps=None, env=None):
         self.name, self.run_fn = name, run
         self.steps = steps or {}
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, setup, name, options or {}),
+        self.process = context.Process(target=_worker, args=(child, setup, name, options or {},
+                                                                    env or {}),
                                        daemon=True)
         self.process.start()
         if self.conn.recv() != "ready":
