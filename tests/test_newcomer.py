@@ -32,3 +32,18 @@ def test_the_examples_import_this_checkout(tmp_path):
     assert done.returncode == 0, done.stderr
     where = Path(done.stdout.strip()).resolve()
     assert where == ROOT / "minicnn" / "layers" / "conv.py", FIX.format(where=where, root=ROOT)
+
+
+def test_nothing_cites_files_a_clone_does_not_have():
+    """The README, the docs, the notebooks and the code cite the chapter's sections, never
+    the design notes that lived beside the repository (a user's clone has none of them)."""
+    missing = ("BOOK" + ".md", "STYLE" + ".md", "../" + "shared")
+    offenders = []
+    for path in ROOT.rglob("*"):
+        parts = path.relative_to(ROOT).parts
+        if (path.suffix not in (".md", ".py", ".ipynb", ".toml", ".txt") or not path.is_file()
+                or parts[0].startswith(".") or parts[0] in ("runs", "build")):
+            continue
+        text = path.read_text(errors="replace")
+        offenders += [f"{path.relative_to(ROOT)}: {m}" for m in missing if m in text]
+    assert not offenders, "cite the chapter's sections instead: " + "; ".join(offenders)
