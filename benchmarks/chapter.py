@@ -21,7 +21,6 @@ import mnist  # noqa: E402
 import transfer  # noqa: E402
 import vgg16  # noqa: E402
 
-TARGET = 1.0            # minicnn / PyTorch throughput, issue 16
 LOADED_TARGET = 0.8     # the same with one busy process beside both engines
 RSS_TARGET = 1.5        # minicnn / PyTorch peak RSS on W3
 

@@ -24,8 +24,8 @@ minicnn`` with numba's cache warm and cold, the im2col products alone, and
 Writes ``docs/performance.md`` and ``docs/figures/performance/scaling.png`` (``--out``
 for another folder).
 
-    python benchmarks/run_all.py            # 5 rounds of W1, 3 of the rest (about 30 minutes)
-    python benchmarks/run_all.py --quick    # 2 rounds, fewer steps (about 15 minutes)
+    python benchmarks/run_all.py            # 5 rounds of W1, 3 of the rest (about 15 minutes)
+    python benchmarks/run_all.py --quick    # 2 rounds, fewer steps (about 7 minutes)
     python benchmarks/run_all.py --busy 0   # quiet only
 """
 import argparse
@@ -44,8 +44,7 @@ import harness  # noqa: E402
 import report  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REFERENCE = "minicnn, reference kernels"
-IM2COL = "minicnn, im2col"
+REFERENCE, IM2COL = report.REFERENCE, report.IM2COL      # engine labels in the tables
 
 
 def engines_of(workload, torch, reference):
