@@ -47,3 +47,21 @@ def test_nothing_cites_files_a_clone_does_not_have():
         text = path.read_text(errors="replace")
         offenders += [f"{path.relative_to(ROOT)}: {m}" for m in missing if m in text]
     assert not offenders, "cite the chapter's sections instead: " + "; ".join(offenders)
+
+
+def test_the_readme_is_ordered_for_a_reader():
+    """The two commands first (editable installs), then the notebooks, the chapter table and
+    the tour before the reference sections; details live in linked pages, so it stays short."""
+    text = (ROOT / "README.md").read_text()
+    lines = text.splitlines()
+    assert len(lines) <= 260, f"README.md has {len(lines)} lines: move details to docs/"
+    first_block = text[:text.index("```", text.index("```") + 3)]
+    assert "pip install -e . && python examples/mnist_convnet.py" in first_block
+    assert 'pip install -e ".[test]" && pytest' in first_block
+    headings = [line for line in lines if line.startswith("## ")]
+    order = ["## The chapter as notebooks", "## The chapter, step by step", "## Read the code"]
+    assert [h for h in headings if h.startswith(tuple(order))] == headings[:3], headings
+    assert 'pip install -e ".[notebooks]"' in text and "jupyter lab notebooks/" in text
+    for page in ("docs/file_formats.md", "docs/performance.md", "examples/README.md"):
+        assert f"]({page})" in text, page
+        assert (ROOT / page).exists(), page
