@@ -11,7 +11,7 @@ seconds at most.
 The table gives the median time in ms and, in brackets, the interquartile range;
 then ``xp/cpu`` and ``ref/cpu``: how many times slower than numba each twin is.
 NumPy's element-wise functions run on one core; numba uses ``--threads`` (default:
-minicnn's own setting, ``MINICNN_KERNEL_THREADS`` or 1; see ``minicnn/kernels/cpu.py``).
+minicnn's own setting, ``MINICNN_THREADS`` or every CPU; see ``minicnn/kernels/threads.py``).
 
 Run::
 
@@ -127,7 +127,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="5 repeats, 1 reference run")
     parser.add_argument("--repeats", type=int, default=30, help="timed calls per fast twin")
     parser.add_argument("--threads", type=int, default=None,
-                        help="numba threads (default: minicnn's, MINICNN_KERNEL_THREADS or 1)")
+                        help="numba threads (default: minicnn's, MINICNN_THREADS or every CPU)")
     parser.add_argument("--layer", choices=["default", "omp", "workqueue", "tbb"],
                         default="default", help="numba threading layer")
     parser.add_argument("--no-reference", action="store_true", help="skip the Python loops")
