@@ -122,18 +122,7 @@ def run(engine, mode, steps):
     """
     start = time.perf_counter()
     if engine["name"] == "torch":
-        import torch
-
-        net, opt, loss, x, y = (engine[k] for k in ("net", "opt", "loss", "x", "y"))
-        net.train(mode == "train")
-        with torch.set_grad_enabled(mode == "train"):
-            for i in range(steps):
-                if mode == "train":
-                    opt.zero_grad()
-                    loss(net(x[i % len(x)]), y[i % len(y)]).backward()
-                    opt.step()
-                else:
-                    net(x[i % len(x)])
+        harness.torch_steps(engine, mode, steps)
     elif engine["name"] == "pipeline":
         model, iterator = engine["model"], engine["iterator"]
         for _ in range(steps):

@@ -139,6 +139,24 @@ def timed(engine, job, steps, threshold, tries=4):
     return share
 
 
+def torch_steps(engine, mode, steps):
+    """``steps`` PyTorch steps of ``mode`` on an engine dict with ``net``, ``opt``, ``loss``
+    and batch lists ``x``, ``y``: a training step (``'train'``) or a forward pass without
+    gradients (``'infer'``), batches taken in turn."""
+    import torch
+
+    net, opt, loss, x, y = (engine[k] for k in ("net", "opt", "loss", "x", "y"))
+    net.train(mode == "train")
+    with torch.set_grad_enabled(mode == "train"):
+        for i in range(steps):
+            if mode == "train":
+                opt.zero_grad()
+                loss(net(x[i % len(x)]), y[i % len(y)]).backward()
+                opt.step()
+            else:
+                net(x[i % len(x)])
+
+
 def torch_version():
     """PyTorch's version, or '' when it is not installed."""
     import importlib.metadata

@@ -104,18 +104,7 @@ def run(engine, mode, steps):
     x, y = engine["x"], engine["y"]
     start = time.perf_counter()
     if engine["name"] == "torch":
-        import torch
-
-        net, opt, loss = engine["net"], engine["opt"], engine["loss"]
-        net.train(mode == "train")
-        with torch.set_grad_enabled(mode == "train"):
-            for i in range(steps):
-                if mode == "train":
-                    opt.zero_grad()
-                    loss(net(x[i % len(x)]), y[i % len(y)]).backward()
-                    opt.step()
-                else:
-                    net(x[i % len(x)])
+        harness.torch_steps(engine, mode, steps)
     else:
         model = engine["model"]
         for i in range(steps):
