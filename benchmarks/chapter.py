@@ -17,6 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import cats_dogs  # noqa: E402
+import harness  # noqa: E402
 import mnist  # noqa: E402
 import transfer  # noqa: E402
 import vgg16  # noqa: E402
@@ -38,11 +39,8 @@ class Workload:
         self.winograd = winograd
         self.engines = {}            # engine label -> harness.Engine
         self.peaks = {}              # engine label -> peak RSS, MiB
-        self.others = 0.0            # the largest CPU share other processes took in a round
 
     def rate(self, engine, mode):
-        import harness
-
         return harness.median(self.engines[engine].rates[mode])
 
     def ratio(self, mode, engine="minicnn"):
